@@ -1,0 +1,2 @@
+#include <sybfront.h>
+#include <sybdb.h>
