@@ -1,0 +1,225 @@
+import BBFSystem
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The image's entrypoint: `bbf-entrypoint [postgres] [postgres arguments]`.
+public enum Entrypoint {
+    /// What the command line asks for.
+    public enum Command: Equatable, Sendable {
+        case help
+        case version
+        case healthcheck
+        /// Boot the database, then exec postgres with these arguments.
+        case postgres([String])
+        /// Exec another program unchanged (no initialization).
+        case other([String])
+    }
+
+    /// Pure: `[]` is `postgres`; a first argument starting with `-` is postgres flags.
+    public static func command(for arguments: [String]) -> Command {
+        guard let first = arguments.first else { return .postgres([]) }
+        switch first {
+        case "--help": return .help
+        case "--version": return .version
+        case "healthcheck": return .healthcheck
+        case "postgres": return .postgres(Array(arguments.dropFirst()))
+        default: return first.hasPrefix("-") ? .postgres(arguments) : .other(arguments)
+        }
+    }
+
+    /// Runs the entrypoint; returns only with an exit status (success execs).
+    public static func main(arguments: [String], environment: [String: String]) -> Int32 {
+        switch command(for: arguments) {
+        case .help:
+            print(helpText)
+            return 0
+        case .version:
+            print("bbf-entrypoint \(EntrypointVersion.current)")
+            return 0
+        case .healthcheck:
+            let report = Healthcheck.run(environment: environment)
+            print(report.healthy ? "healthy: \(report.reason)" : "unhealthy: \(report.reason)")
+            return report.healthy ? 0 : 1
+        case .other(let command):
+            guard let executable = findExecutable(command[0], path: environment["PATH"]) else {
+                Log.error("\(command[0]): command not found on PATH")
+                return 127
+            }
+            let failure = replaceProcess(
+                executable: executable, arguments: Array(command.dropFirst()), argv0: command[0], environment: environment)
+            Log.error("\(failure)")
+            return 126
+        case .postgres(let postgresArguments):
+            do {
+                try boot(postgresArguments: postgresArguments, environment: environment)
+                return 1
+            } catch let error as EntrypointError {
+                Log.error(error.description)
+                return 1
+            } catch {
+                Log.error("\(error)")
+                return 1
+            }
+        }
+    }
+
+    /// The boot, in order. Returns only if exec fails.
+    static func boot(postgresArguments: [String], environment: [String: String]) throws {
+        let config = try readConfiguration(environment)
+        let installation = try PostgresInstallation.locate(path: environment["PATH"])
+        let snapshot = try inspect(config.dataDirectory)
+        let decision = decide(snapshot, path: config.dataDirectory, serverMajor: installation.major)
+        try verify(decision, config: config, installation: installation)
+        if Privileges.isRoot {
+            let account = try postgresAccount()
+            try prepareDirectories(config, decision: decision, owner: account)
+            try Privileges.drop(to: account)
+        } else {
+            try ensureSocketDirectory(config)
+        }
+        let context = BootContext(
+            config: config, installation: installation, postgresArguments: postgresArguments, environment: environment)
+        try act(on: decision, context: context)
+        try execPostgres(context)
+    }
+
+    static func readConfiguration(_ environment: [String: String]) throws -> EntrypointConfiguration {
+        let config = try EntrypointConfiguration.parse(environment: environment) { path in try FileSystem.readText(path) }
+        for warning in config.warnings { Log.warning(warning) }
+        return config
+    }
+
+    static func inspect(_ path: String) throws -> DataDirectorySnapshot {
+        do {
+            return try DataDirectorySnapshot.read(path)
+        } catch {
+            throw EntrypointError(.unsupportedDataDirectory, "cannot read PGDATA: \(error)")
+        }
+    }
+
+    /// Everything that can be checked before a file is written.
+    static func verify(_ decision: DataDirectoryDecision, config: EntrypointConfiguration, installation: PostgresInstallation) throws {
+        switch decision {
+        case .refuse(let error):
+            throw error
+        case .initialize, .restartInterruptedInitialization:
+            try config.validateForInitialization()
+            if config.babelfishEnabled {
+                let missing = installation.missingBabelfishFiles()
+                if !missing.isEmpty {
+                    throw EntrypointError(
+                        .installation,
+                        "the PostgreSQL \(installation.version) in \(installation.binDirectory) has no Babelfish: \(missing.joined(separator: ", ")) not found. Put the bin directory of a PostgreSQL + Babelfish build first on PATH (or set BABELFISH_ENABLED=false for plain PostgreSQL). Nothing was written.")
+                }
+            }
+        case .boot, .adopt:
+            break
+        }
+    }
+
+    static func postgresAccount() throws -> UserAccount {
+        guard let account = Privileges.account(named: "postgres") else {
+            throw EntrypointError(.system, "started as root, but there is no postgres user to run PostgreSQL as. Add one to the image (useradd postgres).")
+        }
+        return account
+    }
+
+    /// As root: create the data and socket directories and hand them to postgres.
+    /// An existing, non-empty data directory is never chowned.
+    static func prepareDirectories(_ config: EntrypointConfiguration, decision: DataDirectoryDecision, owner: UserAccount) throws {
+        do {
+            switch decision {
+            case .initialize:
+                try FileSystem.createDirectory(config.dataDirectory, permissions: 0o700)
+                try FileSystem.changeOwner(config.dataDirectory, user: owner.uid, group: owner.gid)
+                try FileSystem.changePermissions(config.dataDirectory, 0o700)
+            case .boot, .adopt, .restartInterruptedInitialization, .refuse:
+                if let info = try FileSystem.info(config.dataDirectory), info.owner != owner.uid {
+                    throw EntrypointError(
+                        .unsupportedDataDirectory,
+                        "PGDATA=\(config.dataDirectory) is owned by uid \(info.owner), but PostgreSQL runs as \(owner.name) (uid \(owner.uid)). It was left untouched; to hand it over, run once: chown -R \(owner.uid):\(owner.gid) \(config.dataDirectory)")
+                }
+            }
+            try FileSystem.createDirectory(config.socketDirectory, permissions: 0o3775)
+            try FileSystem.changeOwner(config.socketDirectory, user: owner.uid, group: owner.gid)
+            try FileSystem.changePermissions(config.socketDirectory, 0o3775)
+        } catch let error as SystemError {
+            throw EntrypointError(.system, step: "prepare-directories", "\(error)")
+        }
+    }
+
+    static func ensureSocketDirectory(_ config: EntrypointConfiguration) throws {
+        guard !FileSystem.isDirectoryFollowingLinks(config.socketDirectory) else { return }
+        do {
+            try FileSystem.createDirectory(config.socketDirectory, permissions: 0o3775)
+        } catch {
+            throw EntrypointError(
+                .system, step: "prepare-directories",
+                "POSTGRES_SOCKET_DIR=\(config.socketDirectory) does not exist and cannot be created: \(error)")
+        }
+    }
+
+    static func act(on decision: DataDirectoryDecision, context: BootContext) throws {
+        switch decision {
+        case .initialize, .restartInterruptedInitialization:
+            TerminationSignals.exitImmediately(
+                printing: "[bbf-entrypoint] stopped during initialization; the next start begins it again.\n")
+            defer { TerminationSignals.restoreDefaults() }
+            let scripts = try InitScriptPlan.read(directory: context.config.initScriptsDirectory)
+            for name in scripts.ignored { Log.info("ignoring \(context.config.initScriptsDirectory)/\(name)") }
+            try Initializer(context: context, scripts: scripts.scripts)
+                .run(clearingInterruptedInitialization: decision == .restartInterruptedInitialization)
+        case .adopt:
+            try Adopter(context: context).run()
+        case .boot(let state):
+            try Boot(context: context, state: state).run()
+        case .refuse(let error):
+            throw error
+        }
+    }
+
+    /// postgres becomes this process (PID 1 in a container) and gets the signals.
+    static func execPostgres(_ context: BootContext) throws {
+        let failure = replaceProcess(
+            executable: context.installation.postgres, arguments: context.postgresArguments, argv0: "postgres",
+            environment: EntrypointConfiguration.removingSecrets(from: context.environment))
+        throw EntrypointError(.system, "\(failure)")
+    }
+
+    public static let helpText = """
+        bbf-entrypoint \(EntrypointVersion.current): boots PostgreSQL + Babelfish in a container.
+
+        Usage:
+          bbf-entrypoint [postgres] [postgres options]   initialize on first boot, then exec postgres
+          bbf-entrypoint healthcheck                      exit 0 when PostgreSQL and TDS answer
+          bbf-entrypoint COMMAND [ARGS]                   exec another command unchanged
+          bbf-entrypoint --help | --version
+
+        First boot (empty PGDATA): initdb, Babelfish login and database,
+        CREATE EXTENSION babelfishpg_tds CASCADE, sys.initialize_babelfish, then
+        /docker-entrypoint-initdb.d (*.sql, *.sql.gz|xz|zst, *.sh, *.tsql), all on a
+        private socket. An interrupted first boot is detected and redone.
+
+        Environment (each *_PASSWORD, *_USER, POSTGRES_DB and POSTGRES_INITDB_ARGS
+        may also come from a file named by <NAME>_FILE):
+          PGDATA                      data directory (/var/lib/babelfish/data)
+          POSTGRES_PASSWORD           password of the postgres superuser (first boot)
+          POSTGRES_USER               superuser name (postgres)
+          POSTGRES_DB                 an extra database to create (none)
+          POSTGRES_INITDB_ARGS        extra initdb arguments
+          POSTGRES_HOST_AUTH_METHOD   md5 (default), password, trust or gss
+          POSTGRES_SOCKET_DIR         unix socket directory (/var/run/postgresql)
+          BABELFISH_USER              the Babelfish (sa-like) login (babelfish_user)
+          BABELFISH_PASSWORD          its password (first boot)
+          BABELFISH_DB                the Babelfish database (babelfish_db)
+          BABELFISH_MIGRATION_MODE    multi-db (default) or single-db
+          BABELFISH_COLLATION         server collation, fixed at first boot
+          BABELFISH_TDS_PORT          TDS port inside the container (1433)
+          BABELFISH_INITDB_DIR        init scripts directory (/docker-entrypoint-initdb.d)
+          BABELFISH_ENABLED           false runs plain PostgreSQL (true)
+        """
+}

@@ -1,0 +1,4 @@
+/// This entrypoint's version.
+public enum EntrypointVersion {
+    public static let current = "0.1.0"
+}
