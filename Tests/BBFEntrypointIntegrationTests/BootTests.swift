@@ -1,0 +1,189 @@
+import BBFEntrypoint
+import BBFSystem
+import PostgresClient
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The entrypoint against a real PostgreSQL (Debian's), in plain mode
+/// (BABELFISH_ENABLED=false) so every PostgreSQL-side step runs for real.
+@Suite("Boot on a real PostgreSQL", .serialized, .timeLimit(.minutes(5)))
+struct BootTests {
+    @Test("First boot initializes; the password works over TCP and is stored as SCRAM")
+    func firstBoot() throws {
+        let sandbox = try Sandbox()
+        let server = try sandbox.start(environment: try sandbox.environment(["POSTGRES_DB": "appdb"]))
+        let connection = try sandbox.connect()
+        let stored = try connection.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'postgres'").scalar
+        #expect(stored?.hasPrefix("SCRAM-SHA-256$") == true)
+        #expect(try connection.execute("SELECT 1 FROM pg_database WHERE datname = 'appdb'").scalar == "1")
+        #expect(throws: PostgresError.self) { try sandbox.connect(password: "wrong") }
+        #expect(FileSystem.exists(sandbox.file(ManagedFiles.state)))
+        #expect(!FileSystem.exists(sandbox.file(ManagedFiles.initializationMarker)))
+        #expect(!FileSystem.exists(sandbox.file(ManagedFiles.initdbStaging)))
+        #expect(server.log.contains("initialization complete"))
+        #expect(!server.log.contains("pg-secret-1"))
+        // postgres replaced the entrypoint: same pid, secrets gone from its environment.
+        let pidFile = try FileSystem.readText(sandbox.file("postmaster.pid"))
+        #expect(PostmasterPID.parse(pidFile)?.pid == server.child.pid)
+        let environ = try FileSystem.readBytes("/proc/\(server.child.pid)/environ")
+        let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        #expect(!variables.contains { $0.hasPrefix("POSTGRES_PASSWORD=") || $0.hasPrefix("BABELFISH_PASSWORD=") })
+        #expect(variables.contains("PGDATA=\(sandbox.dataDirectory)"))
+        #expect(server.stop() == .exited(0))
+    }
+
+    @Test("A second boot does not initialize again, and data written before survives")
+    func secondBoot() throws {
+        let sandbox = try Sandbox()
+        let environment = try sandbox.environment()
+        let first = try sandbox.start(environment: environment)
+        try sandbox.connect().execute("CREATE TABLE kept (v text)")
+        try sandbox.connect().execute("INSERT INTO kept VALUES ('written before restart')")
+        let state = try FileSystem.readText(sandbox.file(ManagedFiles.state))
+        #expect(first.stop() == .exited(0))
+
+        var noPassword = environment
+        noPassword["POSTGRES_PASSWORD"] = nil
+        let second = try sandbox.start(environment: noPassword)
+        #expect(!second.log.contains("initialization complete"))
+        #expect(try sandbox.connect().execute("SELECT v FROM kept").scalar == "written before restart")
+        #expect(try FileSystem.readText(sandbox.file(ManagedFiles.state)) == state)
+        #expect(second.stop() == .exited(0))
+    }
+
+    @Test("Arguments pass through to postgres, with or without the word postgres")
+    func argumentsPassThrough() throws {
+        let sandbox = try Sandbox()
+        let environment = try sandbox.environment()
+        try sandbox.start(["-c", "port=\(sandbox.port)", "-c", "application_name=passthrough"], environment: environment)
+        #expect(try sandbox.connect().execute("SHOW port").scalar == String(sandbox.port))
+        // The temporary server ran with the user's arguments but never on the configured port.
+        #expect(try sandbox.connect().execute("SELECT current_setting('listen_addresses')").scalar == "*")
+    }
+
+    @Test("The strict durability mode initializes too")
+    func strictDurability() throws {
+        let sandbox = try Sandbox()
+        try sandbox.start(environment: try sandbox.environment(["BBF_INIT_DURABILITY": "strict"]))
+        #expect(try sandbox.connect().execute("SELECT 1").scalar == "1")
+    }
+
+    @Test("Started as a non-root user, it runs as that user")
+    func nonRoot() throws {
+        guard Privileges.isRoot, let account = Privileges.account(named: "postgres") else { return }
+        let sandbox = try Sandbox()
+        try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o700)
+        try FileSystem.changeOwner(sandbox.dataDirectory, user: account.uid, group: account.gid)
+        try FileSystem.createDirectory(sandbox.socketDirectory, permissions: 0o755)
+        try FileSystem.changeOwner(sandbox.socketDirectory, user: account.uid, group: account.gid)
+        let server = try sandbox.start(environment: try sandbox.environment(), asUser: "postgres")
+        #expect(try FileSystem.info(sandbox.file("PG_VERSION"))?.owner == account.uid)
+        #expect(server.stop() == .exited(0))
+    }
+
+    @Test("Started as root, it creates and hands over the directories, then drops to postgres")
+    func rootPreparesDirectories() throws {
+        guard Privileges.isRoot, let account = Privileges.account(named: "postgres") else { return }
+        let sandbox = try Sandbox()
+        let server = try sandbox.start(environment: try sandbox.environment())
+        #expect(try FileSystem.info(sandbox.dataDirectory)?.owner == account.uid)
+        #expect(try FileSystem.info(sandbox.dataDirectory)?.permissions == 0o700)
+        #expect(try FileSystem.info(sandbox.socketDirectory)?.owner == account.uid)
+        let status = try FileSystem.readText("/proc/\(server.child.pid)/status")
+        #expect(status.contains("Uid:\t\(account.uid)\t\(account.uid)\t\(account.uid)\t\(account.uid)"))
+    }
+
+    @Test("--help, --version and other commands")
+    func commands() throws {
+        let sandbox = try Sandbox()
+        let environment = try sandbox.environment()
+        let help = try sandbox.run(["--help"], environment: environment)
+        #expect(help.status == .exited(0))
+        #expect(help.output.contains("BABELFISH_MIGRATION_MODE"))
+        let version = try sandbox.run(["--version"], environment: environment)
+        #expect(version.output.hasPrefix("bbf-entrypoint "))
+        let other = try sandbox.run(["sh", "-c", "echo other $PGDATA"], environment: environment)
+        #expect(other.output == "other \(sandbox.dataDirectory)\n")
+        #expect(!FileSystem.exists(sandbox.dataDirectory))
+        let missing = try sandbox.run(["no-such-command"], environment: environment)
+        #expect(missing.status == .exited(127))
+    }
+}
+
+@Suite("Refusals: nothing is touched", .serialized, .timeLimit(.minutes(5)))
+struct RefusalTests {
+    @Test(
+        "Bad environment: a clear error naming the variable, and nothing written",
+        arguments: [
+            (["BABELFISH_MIGRATION_MODE": "multidb"], "BABELFISH_MIGRATION_MODE=multidb is not a migration mode"),
+            (["POSTGRES_PASSWORD_FILE": "/run/secrets/nope"], "POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are both set"),
+            (["POSTGRES_PASSWORD": "", "POSTGRES_PASSWORD_FILE": "/run/secrets/nope"], "cannot read POSTGRES_PASSWORD_FILE=/run/secrets/nope"),
+            (["POSTGRES_PASSWORD": ""], "POSTGRES_PASSWORD is not set"),
+            (["BABELFISH_USER": "Robert'); DROP"], "BABELFISH_USER=Robert'); DROP is not a valid name"),
+            (["POSTGRES_HOST_AUTH_METHOD": "kerberos"], "POSTGRES_HOST_AUTH_METHOD=kerberos is not supported"),
+            (["BABELFISH_ENABLED": "true"], "has no Babelfish"),
+        ])
+    func badEnvironment(extra: [String: String], expected: String) throws {
+        let sandbox = try Sandbox()
+        let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment(extra))
+        #expect(result.status == .exited(1))
+        #expect(result.output.contains(expected), "output: \(result.output)")
+        #expect(!FileSystem.exists(sandbox.dataDirectory), "PGDATA was created")
+        #expect(!FileSystem.exists(sandbox.socketDirectory), "the socket directory was created")
+    }
+
+    @Test("A data directory of another major version is refused and left byte for byte")
+    func otherMajor() throws {
+        let sandbox = try Sandbox()
+        try FileSystem.createDirectory(sandbox.dataDirectory + "/base/1", permissions: 0o700)
+        try FileSystem.writeAtomically(sandbox.file("PG_VERSION"), "11\n")
+        try FileSystem.writeAtomically(sandbox.file("base/1/16384"), String(repeating: "data", count: 1000))
+        try FileSystem.writeAtomically(sandbox.file("postgresql.conf"), "port = 5432\n")
+        if Privileges.isRoot, let account = Privileges.account(named: "postgres") {
+            for path in [sandbox.dataDirectory, sandbox.file("base"), sandbox.file("base/1"), sandbox.file("base/1/16384"), sandbox.file("PG_VERSION"), sandbox.file("postgresql.conf")] {
+                try FileSystem.changeOwner(path, user: account.uid, group: account.gid)
+            }
+        }
+        let before = try treeFingerprint(sandbox.dataDirectory)
+        let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment())
+        #expect(result.status == .exited(1))
+        #expect(result.output.contains("PostgreSQL 11 cluster"))
+        #expect(result.output.contains("pg_upgrade"))
+        #expect(try treeFingerprint(sandbox.dataDirectory) == before)
+    }
+
+    @Test("A directory with files but no cluster is refused and left alone")
+    func unknownFiles() throws {
+        let sandbox = try Sandbox()
+        try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o755)
+        try FileSystem.writeAtomically(sandbox.file("important.txt"), "keep me")
+        let before = try treeFingerprint(sandbox.dataDirectory)
+        let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment())
+        #expect(result.status == .exited(1))
+        #expect(result.output.contains("holds no PostgreSQL cluster"))
+        #expect(try treeFingerprint(sandbox.dataDirectory) == before)
+    }
+
+    @Test("A cluster owned by another user is refused when started as root")
+    func foreignOwner() throws {
+        guard Privileges.isRoot, let nobody = Privileges.account(named: "nobody") else { return }
+        let sandbox = try Sandbox()
+        try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o700)
+        try FileSystem.writeAtomically(sandbox.file("PG_VERSION"), "\(try installationMajor())\n")
+        try FileSystem.changeOwner(sandbox.dataDirectory, user: nobody.uid, group: nobody.gid)
+        let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment())
+        #expect(result.status == .exited(1))
+        #expect(result.output.contains("is owned by uid \(nobody.uid)"))
+        #expect(result.output.contains("chown -R"))
+        #expect(try FileSystem.info(sandbox.dataDirectory)?.owner == nobody.uid)
+    }
+}
+
+func installationMajor() throws -> Int {
+    let bin = try TestEnvironment.requirePostgres()
+    let output = try Command.output(bin + "/pg_config", ["--version"])
+    return Int(output.split(separator: " ")[1].split(separator: ".")[0]) ?? 0
+}
