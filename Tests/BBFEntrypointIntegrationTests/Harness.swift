@@ -287,3 +287,20 @@ extension String {
         return count
     }
 }
+
+extension Sandbox {
+    /// Runs T-SQL through FreeTDS's `tsql` client (an independent TDS client)
+    /// and returns what it printed.
+    func tsql(_ sql: String, port: Int? = nil, user: String = "babelfish_user", password: String = "Bbf-secret-2") throws -> String {
+        guard let tsql = TestEnvironment.tsql else {
+            Issue.record("tsql is not installed: apt-get install freetds-bin")
+            throw TestEnvironment.SkipError()
+        }
+        let file = root + "/query-\(Int(Instant.now().nanoseconds % 1_000_000_000)).sql"
+        try FileSystem.writeAtomically(file, sql + "\ngo\n", permissions: 0o644)
+        let result = try Command.run(
+            "/bin/sh", ["-c", "exec \"$1\" -H 127.0.0.1 -p \"$2\" -U \"$3\" -P \"$4\" < \"$5\"", "sh", tsql, String(port ?? tdsPort), user, password, file],
+            environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"])
+        return result.standardOutput + result.standardError
+    }
+}
