@@ -9,7 +9,9 @@ struct Adopter {
     private var config: EntrypointConfiguration { context.config }
 
     func run() throws {
-        Log.info("PGDATA=\(context.dataDirectory) holds a PostgreSQL \(context.installation.major) cluster that bbf-entrypoint did not create: inspecting it")
+        Log.info(
+            "PGDATA=\(context.dataDirectory) holds a PostgreSQL \(context.installation.major) cluster that bbf-entrypoint did not create: inspecting it"
+        )
         try context.ensureNoRunningServer()
         var babelfishVersion: String?
         if config.babelfishEnabled {
@@ -29,7 +31,8 @@ struct Adopter {
     private func inspectBabelfish() throws -> String {
         let server: TemporaryServer
         do {
-            server = try TemporaryServer.start(context.temporaryServerOptions(listenOnLoopback: false, relaxedDurability: false, managesConfiguration: false))
+            server = try TemporaryServer.start(
+                context.temporaryServerOptions(listenOnLoopback: false, relaxedDurability: false, managesConfiguration: false))
         } catch let error as EntrypointError {
             throw EntrypointError(
                 .unsupportedDataDirectory,
@@ -42,7 +45,8 @@ struct Adopter {
             try? server.stop()
             throw EntrypointError(
                 .unsupportedDataDirectory,
-                "could not inspect the existing cluster as POSTGRES_USER=\(config.superuser): \(error)\nSet POSTGRES_USER (and POSTGRES_PASSWORD if its socket connections need one) to a superuser of that cluster.")
+                "could not inspect the existing cluster as POSTGRES_USER=\(config.superuser): \(error)\nSet POSTGRES_USER (and POSTGRES_PASSWORD if its socket connections need one) to a superuser of that cluster."
+            )
         }
         try server.stop()
         return try finding.get()
@@ -61,7 +65,8 @@ struct Adopter {
             .failure(
                 EntrypointError(
                     .unsupportedDataDirectory,
-                    "PGDATA=\(context.dataDirectory) holds a PostgreSQL cluster without Babelfish (\(why)). It was left untouched. Point PGDATA at an empty directory for a new Babelfish database, set BABELFISH_DB if Babelfish lives in another database, or initialize Babelfish in this cluster yourself and start again."))
+                    "PGDATA=\(context.dataDirectory) holds a PostgreSQL cluster without Babelfish (\(why)). It was left untouched. Point PGDATA at an empty directory for a new Babelfish database, set BABELFISH_DB if Babelfish lives in another database, or initialize Babelfish in this cluster yourself and start again."
+                ))
         }
         guard exists else { return notBabelfish("no database \(databaseName)") }
         let babelfish = try server.connect(database: databaseName, password: config.superuserPassword)

@@ -14,7 +14,8 @@ struct Boot {
         if !state.babelfish && config.babelfishEnabled {
             throw EntrypointError(
                 .unsupportedDataDirectory,
-                "PGDATA=\(context.dataDirectory) was initialized without Babelfish (BABELFISH_ENABLED=false), so it has no TDS endpoint or T-SQL layer. Start it with BABELFISH_ENABLED=false, or use an empty directory for a Babelfish database.")
+                "PGDATA=\(context.dataDirectory) was initialized without Babelfish (BABELFISH_ENABLED=false), so it has no TDS endpoint or T-SQL layer. Start it with BABELFISH_ENABLED=false, or use an empty directory for a Babelfish database."
+            )
         }
         if state.babelfish && !config.babelfishEnabled {
             Log.warning("BABELFISH_ENABLED=false: starting a Babelfish cluster without its TDS endpoint")
@@ -35,7 +36,8 @@ struct Boot {
             guard let actual = try context.clusterSetting(setting) ?? defaultValue else { return }
             if actual.lowercased() != wanted.lowercased() {
                 remarks.append(
-                    "\(variable)=\(wanted) is not applied: this cluster was initialized with \(what) \(actual), which cannot change after initialization. Unset \(variable), or start from an empty volume to get a new cluster.")
+                    "\(variable)=\(wanted) is not applied: this cluster was initialized with \(what) \(actual), which cannot change after initialization. Unset \(variable), or start from an empty volume to get a new cluster."
+                )
             }
         }
         try compare(
@@ -51,7 +53,8 @@ struct Boot {
         }
         if config.explicitlySet.contains("BABELFISH_USER"), let user = state.babelfishUser, user != config.babelfishUser {
             remarks.append(
-                "BABELFISH_USER=\(config.babelfishUser) is not applied: this cluster's Babelfish login is \(user). Create more logins with CREATE LOGIN over TDS, or start from an empty volume.")
+                "BABELFISH_USER=\(config.babelfishUser) is not applied: this cluster's Babelfish login is \(user). Create more logins with CREATE LOGIN over TDS, or start from an empty volume."
+            )
         }
         return remarks
     }
@@ -67,11 +70,13 @@ struct Boot {
         if compareVersions(available, recorded) == .orderedAscending {
             throw EntrypointError(
                 .incompatibleMajorVersion,
-                "PGDATA=\(context.dataDirectory) was last used with Babelfish \(recorded), newer than this image's \(available). Run an image with Babelfish \(recorded) or later; the directory was left untouched.")
+                "PGDATA=\(context.dataDirectory) was last used with Babelfish \(recorded), newer than this image's \(available). Run an image with Babelfish \(recorded) or later; the directory was left untouched."
+            )
         }
         Log.info("Babelfish \(recorded) -> \(available): updating the extensions in this cluster")
         let databaseName = try context.clusterSetting("babelfishpg_tsql.database_name") ?? config.babelfishDatabase
-        let server = try TemporaryServer.start(context.temporaryServerOptions(listenOnLoopback: false, relaxedDurability: false, managesConfiguration: true))
+        let server = try TemporaryServer.start(
+            context.temporaryServerOptions(listenOnLoopback: false, relaxedDurability: false, managesConfiguration: true))
         let installed: String?
         do {
             let connection = try server.connect(database: databaseName, password: config.superuserPassword)

@@ -2,9 +2,9 @@ import BBFSystem
 import PostgresClient
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// What every boot path needs.

@@ -175,7 +175,8 @@ public struct EntrypointConfiguration: Equatable, Sendable {
         }
         if config.babelfishEnabled && config.hostAuthMethod == .scramSHA256 {
             problems.append(
-                "POSTGRES_HOST_AUTH_METHOD=scram-sha-256 makes every TDS login fail (TDS accepts only trust, password, md5 or gss): use md5, which still verifies SCRAM-stored passwords.")
+                "POSTGRES_HOST_AUTH_METHOD=scram-sha-256 makes every TDS login fail (TDS accepts only trust, password, md5 or gss): use md5, which still verifies SCRAM-stored passwords."
+            )
         }
         if let user = secretOrValue("BABELFISH_USER") {
             if let reason = NameRules.babelfishNameProblem(user) {
@@ -200,21 +201,25 @@ public struct EntrypointConfiguration: Equatable, Sendable {
             if let parsed = MigrationMode(rawValue: mode.lowercased()) {
                 config.migrationMode = parsed
             } else {
-                problems.append("BABELFISH_MIGRATION_MODE=\(mode) is not a migration mode: use multi-db (the default, as on Aurora) or single-db.")
+                problems.append(
+                    "BABELFISH_MIGRATION_MODE=\(mode) is not a migration mode: use multi-db (the default, as on Aurora) or single-db.")
             }
         }
         if let collation = mark("BABELFISH_COLLATION") {
             if collation.count <= 128, collation.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
                 config.collation = collation.lowercased()
             } else {
-                problems.append("BABELFISH_COLLATION=\(collation) is not a collation name: use letters, digits and underscores, e.g. sql_latin1_general_cp1_ci_as.")
+                problems.append(
+                    "BABELFISH_COLLATION=\(collation) is not a collation name: use letters, digits and underscores, e.g. sql_latin1_general_cp1_ci_as."
+                )
             }
         }
         if let port = mark("BABELFISH_TDS_PORT") {
             if let number = Int(port), (1024...65535).contains(number) {
                 config.tdsPort = number
             } else {
-                problems.append("BABELFISH_TDS_PORT=\(port) is not a port Babelfish accepts: use a number from 1024 to 65535 (default 1433).")
+                problems.append(
+                    "BABELFISH_TDS_PORT=\(port) is not a port Babelfish accepts: use a number from 1024 to 65535 (default 1433).")
             }
         }
         if let directory = mark("BABELFISH_INITDB_DIR") {
@@ -250,11 +255,13 @@ public struct EntrypointConfiguration: Equatable, Sendable {
         var problems: [String] = []
         if superuserPassword == nil {
             problems.append(
-                "POSTGRES_PASSWORD is not set: the \(superuser) superuser needs a password for connections over TCP. Set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE (a file holding it, e.g. a Docker secret); for a throwaway database only, POSTGRES_HOST_AUTH_METHOD=trust allows every connection without one.")
+                "POSTGRES_PASSWORD is not set: the \(superuser) superuser needs a password for connections over TCP. Set POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE (a file holding it, e.g. a Docker secret); for a throwaway database only, POSTGRES_HOST_AUTH_METHOD=trust allows every connection without one."
+            )
         }
         if babelfishEnabled && babelfishPassword == nil {
             problems.append(
-                "BABELFISH_PASSWORD is not set: the Babelfish login \(babelfishUser) needs a password for TDS (SQL Server) connections. Set BABELFISH_PASSWORD or BABELFISH_PASSWORD_FILE.")
+                "BABELFISH_PASSWORD is not set: the Babelfish login \(babelfishUser) needs a password for TDS (SQL Server) connections. Set BABELFISH_PASSWORD or BABELFISH_PASSWORD_FILE."
+            )
         }
         if !problems.isEmpty {
             throw EntrypointError(.invalidConfiguration, problems.joined(separator: "\n"))
@@ -306,7 +313,8 @@ public enum NameRules {
 
     /// nil when `name` is a plain PostgreSQL identifier of 1 to 63 bytes.
     public static func postgresNameProblem(_ name: String) -> String? {
-        let valid = name.utf8.count <= 63 && !name.isEmpty
+        let valid =
+            name.utf8.count <= 63 && !name.isEmpty
             && name.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } == true
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
         return valid ? nil : "is not a valid name: use 1 to 63 letters, digits or underscores, starting with a letter or underscore."
@@ -314,9 +322,11 @@ public enum NameRules {
 
     /// nil when `name` is a lowercase identifier, as Babelfish logins and databases should be.
     public static func babelfishNameProblem(_ name: String) -> String? {
-        let valid = name.utf8.count <= 63 && !name.isEmpty
+        let valid =
+            name.utf8.count <= 63 && !name.isEmpty
             && name.first.map { ($0 >= "a" && $0 <= "z") || $0 == "_" } == true
             && name.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "_" }
-        return valid ? nil : "is not a valid name: use 1 to 63 lowercase letters, digits or underscores, starting with a letter or underscore."
+        return valid
+            ? nil : "is not a valid name: use 1 to 63 lowercase letters, digits or underscores, starting with a letter or underscore."
     }
 }

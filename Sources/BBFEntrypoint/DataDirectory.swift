@@ -29,9 +29,11 @@ public struct DataDirectorySnapshot: Equatable, Sendable {
             return DataDirectorySnapshot(presence: .notADirectory)
         }
         let entries = try FileSystem.contents(ofDirectory: path)
-        let pgVersion = entries.contains("PG_VERSION")
+        let pgVersion =
+            entries.contains("PG_VERSION")
             ? try FileSystem.readTextIfPresent(path + "/PG_VERSION").map { $0.trimmedWhitespace() } : nil
-        let stateText = entries.contains(ManagedFiles.state)
+        let stateText =
+            entries.contains(ManagedFiles.state)
             ? try FileSystem.readTextIfPresent(path + "/" + ManagedFiles.state) : nil
         return DataDirectorySnapshot(
             presence: .directory(entries: entries), pgVersion: pgVersion,
@@ -85,7 +87,8 @@ public func decide(_ snapshot: DataDirectorySnapshot, path: String, serverMajor:
         return .refuse(
             EntrypointError(
                 .unsupportedDataDirectory,
-                "PGDATA=\(path) is not empty (\(shown)) but holds no PostgreSQL cluster (no PG_VERSION). It was left untouched. Point PGDATA at an empty directory, or at a subdirectory of this volume."))
+                "PGDATA=\(path) is not empty (\(shown)) but holds no PostgreSQL cluster (no PG_VERSION). It was left untouched. Point PGDATA at an empty directory, or at a subdirectory of this volume."
+            ))
     }
     guard let major = majorVersion(ofDataDirectoryVersion: version) else {
         return .refuse(
@@ -96,21 +99,24 @@ public func decide(_ snapshot: DataDirectorySnapshot, path: String, serverMajor:
     if major != serverMajor {
         let advice: String
         if major < serverMajor {
-            advice = "Upgrade it with pg_upgrade (it needs both the PostgreSQL \(major) and \(serverMajor) binaries), or start from a bbf_dump backup restored into an empty volume; or run an image of PostgreSQL \(major) on it."
+            advice =
+                "Upgrade it with pg_upgrade (it needs both the PostgreSQL \(major) and \(serverMajor) binaries), or start from a bbf_dump backup restored into an empty volume; or run an image of PostgreSQL \(major) on it."
         } else {
             advice = "It was created by a newer PostgreSQL: run an image of PostgreSQL \(major) on it."
         }
         return .refuse(
             EntrypointError(
                 .incompatibleMajorVersion,
-                "PGDATA=\(path) holds a PostgreSQL \(major) cluster, but this image runs PostgreSQL \(serverMajor); a data directory only works with its own major version. \(advice) The directory was left untouched."))
+                "PGDATA=\(path) holds a PostgreSQL \(major) cluster, but this image runs PostgreSQL \(serverMajor); a data directory only works with its own major version. \(advice) The directory was left untouched."
+            ))
     }
     if let text = snapshot.stateText {
         guard let state = ClusterState.parse(text) else {
             return .refuse(
                 EntrypointError(
                     .unsupportedDataDirectory,
-                    "PGDATA=\(path)/\(ManagedFiles.state) is not a state file this entrypoint understands (written by a newer version?). The directory was left untouched."))
+                    "PGDATA=\(path)/\(ManagedFiles.state) is not a state file this entrypoint understands (written by a newer version?). The directory was left untouched."
+                ))
         }
         return .boot(state)
     }

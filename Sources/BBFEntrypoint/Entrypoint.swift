@@ -1,9 +1,9 @@
 import BBFSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The image's entrypoint: `bbf-entrypoint [postgres] [postgres arguments]`.
@@ -15,6 +15,8 @@ public enum Entrypoint {
         case healthcheck
         /// Boot the database, then exec postgres with these arguments.
         case postgres([String])
+        /// postgres asked only for help or its version: exec it, no boot.
+        case postgresInformation([String])
         /// Exec another program unchanged (no initialization).
         case other([String])
     }
@@ -26,9 +28,16 @@ public enum Entrypoint {
         case "--help": return .help
         case "--version": return .version
         case "healthcheck": return .healthcheck
-        case "postgres": return .postgres(Array(arguments.dropFirst()))
-        default: return first.hasPrefix("-") ? .postgres(arguments) : .other(arguments)
+        case "postgres": return postgres(Array(arguments.dropFirst()))
+        default: return first.hasPrefix("-") ? postgres(arguments) : .other(arguments)
         }
+    }
+
+    /// Options that make postgres print something and exit (as docker-library's `_pg_want_help`).
+    static let informationOptions: Set<String> = ["-?", "--help", "--describe-config", "-V", "--version"]
+
+    private static func postgres(_ arguments: [String]) -> Command {
+        arguments.contains(where: informationOptions.contains) ? .postgresInformation(arguments) : .postgres(arguments)
     }
 
     /// Runs the entrypoint; returns only with an exit status (success execs).
@@ -51,6 +60,12 @@ public enum Entrypoint {
             }
             let failure = replaceProcess(
                 executable: executable, arguments: Array(command.dropFirst()), argv0: command[0], environment: environment)
+            Log.error("\(failure)")
+            return 126
+        case .postgresInformation(let postgresArguments):
+            let failure = replaceProcess(
+                executable: findExecutable("postgres", path: environment["PATH"]) ?? "postgres",
+                arguments: postgresArguments, argv0: "postgres", environment: environment)
             Log.error("\(failure)")
             return 126
         case .postgres(let postgresArguments):
@@ -113,7 +128,8 @@ public enum Entrypoint {
                 if !missing.isEmpty {
                     throw EntrypointError(
                         .installation,
-                        "the PostgreSQL \(installation.version) in \(installation.binDirectory) has no Babelfish: \(missing.joined(separator: ", ")) not found. Put the bin directory of a PostgreSQL + Babelfish build first on PATH (or set BABELFISH_ENABLED=false for plain PostgreSQL). Nothing was written.")
+                        "the PostgreSQL \(installation.version) in \(installation.binDirectory) has no Babelfish: \(missing.joined(separator: ", ")) not found. Put the bin directory of a PostgreSQL + Babelfish build first on PATH (or set BABELFISH_ENABLED=false for plain PostgreSQL). Nothing was written."
+                    )
                 }
             }
         case .boot, .adopt:
@@ -123,7 +139,8 @@ public enum Entrypoint {
 
     static func postgresAccount() throws -> UserAccount {
         guard let account = Privileges.account(named: "postgres") else {
-            throw EntrypointError(.system, "started as root, but there is no postgres user to run PostgreSQL as. Add one to the image (useradd postgres).")
+            throw EntrypointError(
+                .system, "started as root, but there is no postgres user to run PostgreSQL as. Add one to the image (useradd postgres).")
         }
         return account
     }
@@ -141,7 +158,8 @@ public enum Entrypoint {
                 if let info = try FileSystem.info(config.dataDirectory), info.owner != owner.uid {
                     throw EntrypointError(
                         .unsupportedDataDirectory,
-                        "PGDATA=\(config.dataDirectory) is owned by uid \(info.owner), but PostgreSQL runs as \(owner.name) (uid \(owner.uid)). It was left untouched; to hand it over, run once: chown -R \(owner.uid):\(owner.gid) \(config.dataDirectory)")
+                        "PGDATA=\(config.dataDirectory) is owned by uid \(info.owner), but PostgreSQL runs as \(owner.name) (uid \(owner.uid)). It was left untouched; to hand it over, run once: chown -R \(owner.uid):\(owner.gid) \(config.dataDirectory)"
+                    )
                 }
             }
             try FileSystem.createDirectory(config.socketDirectory, permissions: 0o3775)

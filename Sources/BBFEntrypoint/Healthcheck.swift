@@ -53,11 +53,15 @@ public enum Healthcheck {
         guard let host = probeHost(forListenAddresses: postmaster.listenAddress ?? "") else {
             throw Unhealthy(description: "PostgreSQL listens on no TCP address yet")
         }
-        let ping = PostgresConnection.ping(["host": host, "port": String(port), "connect_timeout": "2", "dbname": "postgres", "user": config.superuser])
+        let ping = PostgresConnection.ping([
+            "host": host, "port": String(port), "connect_timeout": "2", "dbname": "postgres", "user": config.superuser,
+        ])
         guard ping == .ok else {
             throw Unhealthy(description: "PostgreSQL does not accept TCP connections on \(host):\(port) (\(ping))")
         }
-        var parameters = ["host": socketDirectory, "port": String(port), "user": config.superuser, "dbname": "postgres", "connect_timeout": "2"]
+        var parameters = [
+            "host": socketDirectory, "port": String(port), "user": config.superuser, "dbname": "postgres", "connect_timeout": "2",
+        ]
         if let password = config.superuserPassword { parameters["password"] = password }
         let connection: PostgresConnection
         let tdsSetting: String?

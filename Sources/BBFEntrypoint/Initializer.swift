@@ -2,9 +2,9 @@ import BBFSystem
 import PostgresClient
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The first-boot initialization: one small named step each, crash-safe
@@ -104,7 +104,8 @@ final class Initializer {
 
     private func clearInterruptedInitialization() throws {
         Log.warning(
-            "PGDATA=\(context.dataDirectory) holds an initialization that was interrupted (\(ManagedFiles.initializationMarker) is present): clearing it and starting over.")
+            "PGDATA=\(context.dataDirectory) holds an initialization that was interrupted (\(ManagedFiles.initializationMarker) is present): clearing it and starting over."
+        )
         try context.ensureNoRunningServer()
         for name in try FileSystem.contents(ofDirectory: context.dataDirectory)
         where name != ManagedFiles.initializationMarker && !ignorableEntries.contains(name) {
@@ -119,13 +120,15 @@ final class Initializer {
         } catch let error as SystemError {
             throw EntrypointError(
                 .initializationFailed,
-                "cannot create PGDATA: \(error). Mount a volume there that uid \(getuid()) can write, or start the container as root so the entrypoint can prepare it.")
+                "cannot create PGDATA: \(error). Mount a volume there that uid \(getuid()) can write, or start the container as root so the entrypoint can prepare it."
+            )
         }
         let marker = context.path(ManagedFiles.initializationMarker)
         if !FileSystem.exists(marker) {
             try FileSystem.createDurably(
                 marker,
-                "Initialization by bbf-entrypoint \(EntrypointVersion.current) started at \(utcTimestamp()).\nWhile this file exists the directory is incomplete; the next start clears it and initializes again.\n")
+                "Initialization by bbf-entrypoint \(EntrypointVersion.current) started at \(utcTimestamp()).\nWhile this file exists the directory is incomplete; the next start clears it and initializes again.\n"
+            )
         }
     }
 
@@ -191,7 +194,8 @@ final class Initializer {
         let connection = try runningServer().connect(database: "postgres")
         if config.babelfishEnabled {
             try connection.execute(
-                "CREATE DATABASE \(try connection.escapeIdentifier(config.babelfishDatabase)) OWNER \(try connection.escapeIdentifier(config.babelfishUser))")
+                "CREATE DATABASE \(try connection.escapeIdentifier(config.babelfishDatabase)) OWNER \(try connection.escapeIdentifier(config.babelfishUser))"
+            )
         }
         if let extra = config.extraDatabase, !(config.babelfishEnabled && extra == config.babelfishDatabase) {
             try connection.execute("CREATE DATABASE \(try connection.escapeIdentifier(extra))")
@@ -205,7 +209,8 @@ final class Initializer {
         } catch let error as PostgresError {
             throw EntrypointError(
                 .installation,
-                "CREATE EXTENSION babelfishpg_tds CASCADE failed: \(error)\nThe PostgreSQL in \(context.installation.binDirectory) must be a Babelfish build with the babelfishpg_* extensions installed.")
+                "CREATE EXTENSION babelfishpg_tds CASCADE failed: \(error)\nThe PostgreSQL in \(context.installation.binDirectory) must be a Babelfish build with the babelfishpg_* extensions installed."
+            )
         }
         try connection.execute("GRANT ALL ON SCHEMA sys TO \(try connection.escapeIdentifier(config.babelfishUser))")
     }
@@ -243,7 +248,8 @@ final class Initializer {
             }
             if current == babelfishSettings.map({ Optional($0.1) }) { return connection }
             if start.millisecondsElapsed() > 10_000 {
-                throw EntrypointError(.initializationFailed, "the server did not apply the Babelfish settings after pg_reload_conf() within 10 s")
+                throw EntrypointError(
+                    .initializationFailed, "the server did not apply the Babelfish settings after pg_reload_conf() within 10 s")
             }
             sleep(milliseconds: 5)
         }
@@ -253,7 +259,8 @@ final class Initializer {
         let connection = try connectionSeeingSettings()
         try connection.execute("CALL sys.initialize_babelfish(\(try connection.escapeLiteral(config.babelfishUser)))")
         babelfishVersion = try connection.execute(
-            "SELECT extversion FROM pg_extension WHERE extname = 'babelfishpg_tsql'").scalar
+            "SELECT extversion FROM pg_extension WHERE extname = 'babelfishpg_tsql'"
+        ).scalar
     }
 
     private func runInitScripts() throws {

@@ -1,9 +1,9 @@
 import BBFSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Lines on stderr in PostgreSQL's log style, so they interleave readably with the server's.
@@ -14,7 +14,8 @@ public enum Log {
 
     private static func emit(_ level: String, _ message: String) {
         let prefix = "\(utcTimestamp()) [bbf-entrypoint] \(level):  "
-        let text = message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        let text =
+            message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
             .enumerated().map { $0.offset == 0 ? prefix + $0.element : "\t" + $0.element }
             .joined(separator: "\n") + "\n"
         var bytes = Array(text.utf8)[...]

@@ -22,7 +22,8 @@ public struct PostgresInstallation: Equatable, Sendable {
         guard let postgres = findExecutable("postgres", path: path) else {
             throw EntrypointError(
                 .installation,
-                "no postgres executable on PATH (\(path ?? "unset")). Put the bin directory of a PostgreSQL + Babelfish build first on PATH.")
+                "no postgres executable on PATH (\(path ?? "unset")). Put the bin directory of a PostgreSQL + Babelfish build first on PATH."
+            )
         }
         let binDirectory = FileSystem.parent(of: postgres)
         let pgConfig = binDirectory + "/pg_config"

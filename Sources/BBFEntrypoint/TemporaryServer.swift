@@ -2,9 +2,9 @@ import BBFSystem
 import PostgresClient
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A PostgreSQL server run by the entrypoint during initialization: its own
@@ -56,7 +56,7 @@ final class TemporaryServer {
                 try FileSystem.writeAtomically(path, ManagedFiles.renderManagedConfiguration(config, endpoints: endpoints))
             }
             // After the user's arguments, so these win: the configured ports stay closed.
-            var arguments = ["-D", options.dataDirectory] + options.userArguments
+            var arguments = ["-D", options.dataDirectory] + serverArguments(from: options.userArguments)
             arguments += [
                 "-c", "listen_addresses=\(endpoints.listenAddresses)",
                 "-c", "port=\(port)",
@@ -153,4 +153,21 @@ final class TemporaryServer {
         }
         try? FileSystem.removeTree(socketDirectory)
     }
+}
+
+/// The user's postgres arguments that make sense for a temporary server:
+/// all but `-C name` (print a setting and exit), which only the final server gets.
+func serverArguments(from userArguments: [String]) -> [String] {
+    var result: [String] = []
+    var skipNext = false
+    for argument in userArguments {
+        if skipNext {
+            skipNext = false
+        } else if argument == "-C" {
+            skipNext = true
+        } else if !argument.hasPrefix("-C") {
+            result.append(argument)
+        }
+    }
+    return result
 }

@@ -1,11 +1,11 @@
 import CBBFSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What `lstat` says about a path.
@@ -134,7 +134,7 @@ public enum FileSystem {
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("write", path)
@@ -214,7 +214,7 @@ public enum FileSystem {
     /// A new, empty, private directory `<base>/<prefix>XXXXXX`.
     public static func makeTemporaryDirectory(in base: String = "/tmp", prefix: String) throws -> String {
         var template = Array("\(base)/\(prefix)XXXXXX".utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        let created = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
         guard let created else { throw SystemError("create temporary directory in", base) }
         return String(cString: created)
     }

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 public enum Network {
@@ -94,7 +94,7 @@ public final class TCPConnection {
         var offset = 0
         while offset < bytes.count {
             try waitFor(Int16(POLLOUT), timeoutMilliseconds: timeoutMilliseconds, doing: "send")
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw SystemError("send")

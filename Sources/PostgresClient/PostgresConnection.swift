@@ -1,11 +1,11 @@
 import CLibPQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An error from libpq or the server. Never carries statement text, so a
@@ -173,9 +173,10 @@ public final class PostgresConnection {
             var rows: [[String?]] = []
             rows.reserveCapacity(Int(rowCount))
             for row in 0..<rowCount {
-                rows.append((0..<columnCount).map { column in
-                    PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
-                })
+                rows.append(
+                    (0..<columnCount).map { column in
+                        PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                    })
             }
             return PostgresResult(columns: columns, rows: rows, commandTag: String(cString: PQcmdStatus(result)))
         default:
@@ -213,9 +214,13 @@ private func withCStringArrays<R>(
     }
     let aPointers: [UnsafePointer<CChar>?] = a.map { UnsafePointer($0) } + [nil]
     let bPointers: [UnsafePointer<CChar>?] = b.map { UnsafePointer($0) } + [nil]
+    // Both arrays hold at least their terminating nil, so they have storage.
     return aPointers.withUnsafeBufferPointer { keys in
         bPointers.withUnsafeBufferPointer { values in
-            body(keys.baseAddress!, values.baseAddress!)
+            guard let keyBase = keys.baseAddress, let valueBase = values.baseAddress else {
+                preconditionFailure("a non-empty array has storage")
+            }
+            return body(keyBase, valueBase)
         }
     }
 }

@@ -39,7 +39,9 @@ public enum Prelogin {
         var data: [UInt8] = []
         for option in options {
             let offset = headerLength + data.count
-            tokens += [option.token, UInt8(offset >> 8), UInt8(offset & 0xff), UInt8(option.data.count >> 8), UInt8(option.data.count & 0xff)]
+            tokens += [
+                option.token, UInt8(offset >> 8), UInt8(offset & 0xff), UInt8(option.data.count >> 8), UInt8(option.data.count & 0xff),
+            ]
             data += option.data
         }
         tokens.append(0xff)

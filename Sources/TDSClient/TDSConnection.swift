@@ -1,11 +1,11 @@
 import CSybDB
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A message the server sent (errors, warnings, PRINT output).
@@ -21,10 +21,10 @@ public struct TDSMessage: Sendable, Equatable, CustomStringConvertible {
     public var isError: Bool { severity > 10 }
 
     public var description: String {
-        var where_ = ""
-        if let procedure, !procedure.isEmpty { where_ += ", Procedure \(procedure)" }
-        if line > 0 { where_ += ", Line \(line)" }
-        return "Msg \(number), Level \(severity), State \(state)\(where_): \(text)"
+        var location = ""
+        if let procedure, !procedure.isEmpty { location += ", Procedure \(procedure)" }
+        if line > 0 { location += ", Line \(line)" }
+        return "Msg \(number), Level \(severity), State \(state)\(location): \(text)"
     }
 }
 

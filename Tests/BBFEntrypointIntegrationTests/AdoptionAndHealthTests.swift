@@ -4,7 +4,7 @@ import PostgresClient
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("Clusters this entrypoint did not create", .serialized, .timeLimit(.minutes(5)))

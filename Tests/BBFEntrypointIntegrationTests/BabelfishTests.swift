@@ -5,7 +5,7 @@ import TDSClient
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The whole path on a real Babelfish (BBF_TEST_BABELFISH_HOME).
@@ -37,7 +37,9 @@ struct BabelfishTests {
         let connection = try sandbox.connect(database: "babelfish_db")
         #expect(try connection.execute("SHOW babelfishpg_tsql.migration_mode").scalar == "multi-db")
         #expect(try connection.execute("SHOW babelfishpg_tsql.database_name").scalar == "babelfish_db")
-        #expect(try connection.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'babelfish_user'").scalar?.hasPrefix("SCRAM-SHA-256$") == true)
+        #expect(
+            try connection.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'babelfish_user'").scalar?.hasPrefix("SCRAM-SHA-256$")
+                == true)
         #expect(try connection.execute("SELECT 1 FROM pg_roles WHERE rolname = 'sysadmin'").scalar == "1")
 
         // A wrong password is refused over TDS (md5 host lines verify the SCRAM secret).
@@ -86,7 +88,8 @@ struct BabelfishTests {
             executable: true)
         let server = try sandbox.start(environment: try sandbox.environment(babelfish: true))
         #expect(server.log.contains("10-app.tsql: seeded widgets"))
-        let output = try sandbox.tsql("USE appdb\ngo\nEXEC dbo.widget_count\ngo\nSELECT name FROM dbo.widgets WHERE id IN (2, 4) ORDER BY id")
+        let output = try sandbox.tsql(
+            "USE appdb\ngo\nEXEC dbo.widget_count\ngo\nSELECT name FROM dbo.widgets WHERE id IN (2, 4) ORDER BY id")
         #expect(output.contains("widget 2"), "tsql printed: \(output)")
         #expect(output.contains("from sh"))
         #expect(output.contains("\n4\n") || output.contains("4\r\n") || output.contains("\t4") || output.contains("n\n4"))
@@ -137,7 +140,9 @@ struct BabelfishTests {
         #expect(first.stop() == .exited(0))
 
         let second = try sandbox.start(environment: try sandbox.environment(babelfish: true, ["BABELFISH_MIGRATION_MODE": "multi-db"]))
-        #expect(second.log.contains("BABELFISH_MIGRATION_MODE=multi-db is not applied: this cluster was initialized with migration mode single-db"))
+        #expect(
+            second.log.contains(
+                "BABELFISH_MIGRATION_MODE=multi-db is not applied: this cluster was initialized with migration mode single-db"))
         #expect(try sandbox.connect(database: "babelfish_db").execute("SHOW babelfishpg_tsql.migration_mode").scalar == "single-db")
     }
 

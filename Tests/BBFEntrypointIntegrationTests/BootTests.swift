@@ -4,7 +4,7 @@ import PostgresClient
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The entrypoint against a real PostgreSQL (Debian's), in plain mode
@@ -110,6 +110,14 @@ struct BootTests {
         #expect(!FileSystem.exists(sandbox.dataDirectory))
         let missing = try sandbox.run(["no-such-command"], environment: environment)
         #expect(missing.status == .exited(127))
+        // postgres --version execs at once, without touching PGDATA.
+        let postgresVersion = try sandbox.run(["postgres", "--version"], environment: environment)
+        #expect(postgresVersion.output.hasPrefix("postgres (PostgreSQL) "))
+        #expect(!FileSystem.exists(sandbox.dataDirectory))
+        // -C is for the final server only: on an empty directory it initializes, then prints.
+        let setting = try sandbox.run(["postgres", "-C", "data_directory"], environment: environment)
+        #expect(setting.status == .exited(0))
+        #expect(setting.output.hasSuffix("\(sandbox.dataDirectory)\n"))
     }
 }
 
@@ -120,7 +128,10 @@ struct RefusalTests {
         arguments: [
             (["BABELFISH_MIGRATION_MODE": "multidb"], "BABELFISH_MIGRATION_MODE=multidb is not a migration mode"),
             (["POSTGRES_PASSWORD_FILE": "/run/secrets/nope"], "POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are both set"),
-            (["POSTGRES_PASSWORD": "", "POSTGRES_PASSWORD_FILE": "/run/secrets/nope"], "cannot read POSTGRES_PASSWORD_FILE=/run/secrets/nope"),
+            (
+                ["POSTGRES_PASSWORD": "", "POSTGRES_PASSWORD_FILE": "/run/secrets/nope"],
+                "cannot read POSTGRES_PASSWORD_FILE=/run/secrets/nope"
+            ),
             (["POSTGRES_PASSWORD": ""], "POSTGRES_PASSWORD is not set"),
             (["BABELFISH_USER": "Robert'); DROP"], "BABELFISH_USER=Robert'); DROP is not a valid name"),
             (["POSTGRES_HOST_AUTH_METHOD": "kerberos"], "POSTGRES_HOST_AUTH_METHOD=kerberos is not supported"),
@@ -143,7 +154,10 @@ struct RefusalTests {
         try FileSystem.writeAtomically(sandbox.file("base/1/16384"), String(repeating: "data", count: 1000))
         try FileSystem.writeAtomically(sandbox.file("postgresql.conf"), "port = 5432\n")
         if Privileges.isRoot, let account = Privileges.account(named: "postgres") {
-            for path in [sandbox.dataDirectory, sandbox.file("base"), sandbox.file("base/1"), sandbox.file("base/1/16384"), sandbox.file("PG_VERSION"), sandbox.file("postgresql.conf")] {
+            for path in [
+                sandbox.dataDirectory, sandbox.file("base"), sandbox.file("base/1"), sandbox.file("base/1/16384"),
+                sandbox.file("PG_VERSION"), sandbox.file("postgresql.conf"),
+            ] {
                 try FileSystem.changeOwner(path, user: account.uid, group: account.gid)
             }
         }

@@ -4,7 +4,7 @@ import PostgresClient
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An interrupted first boot must never start as if it were fine: the next
@@ -14,8 +14,10 @@ struct CrashRecoveryTests {
     /// Kills the entrypoint with SIGKILL just before `step`, then boots again.
     @Test(
         "SIGKILL of the entrypoint before each step, then a boot that recovers",
-        arguments: ["begin", "initdb", "install-cluster", "write-configuration", "start-temporary-server",
-                    "set-superuser-password", "create-databases", "run-init-scripts", "stop-temporary-server", "sync", "commit"])
+        arguments: [
+            "begin", "initdb", "install-cluster", "write-configuration", "start-temporary-server",
+            "set-superuser-password", "create-databases", "run-init-scripts", "stop-temporary-server", "sync", "commit",
+        ])
     func killedBeforeStep(step: String) throws {
         let sandbox = try Sandbox()
         try sandbox.writeInitScript("10-table.sql", "CREATE TABLE from_init (v int); INSERT INTO from_init VALUES (42);")

@@ -3,7 +3,7 @@ import PostgresClient
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where the programs under test are.
@@ -162,7 +162,9 @@ final class Sandbox {
         return server
     }
 
-    private func spawnEntrypoint(_ arguments: [String], environment: [String: String], output: Int32, asUser: String?) throws -> ChildProcess {
+    private func spawnEntrypoint(
+        _ arguments: [String], environment: [String: String], output: Int32, asUser: String?
+    ) throws -> ChildProcess {
         if let user = asUser {
             let setpriv = try #require(findExecutable("setpriv", path: "/usr/bin:/bin"))
             return try ChildProcess.spawn(
@@ -299,7 +301,11 @@ extension Sandbox {
         let file = root + "/query-\(Int(Instant.now().nanoseconds % 1_000_000_000)).sql"
         try FileSystem.writeAtomically(file, sql + "\ngo\n", permissions: 0o644)
         let result = try Command.run(
-            "/bin/sh", ["-c", "exec \"$1\" -H 127.0.0.1 -p \"$2\" -U \"$3\" -P \"$4\" < \"$5\"", "sh", tsql, String(port ?? tdsPort), user, password, file],
+            "/bin/sh",
+            [
+                "-c", "exec \"$1\" -H 127.0.0.1 -p \"$2\" -U \"$3\" -P \"$4\" < \"$5\"", "sh", tsql, String(port ?? tdsPort), user,
+                password, file,
+            ],
             environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"])
         return result.standardOutput + result.standardError
     }

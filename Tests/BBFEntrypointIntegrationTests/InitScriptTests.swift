@@ -8,7 +8,8 @@ struct InitScriptTests {
     @Test("*.sql, *.sql.gz, *.sh (executable or not) run once, in name order, on the private server")
     func kindsAndOrder() throws {
         let sandbox = try Sandbox()
-        try sandbox.writeInitScript("10-schema.sql", "CREATE TABLE steps (n serial, name text);\nINSERT INTO steps (name) VALUES ('sql');\n")
+        try sandbox.writeInitScript(
+            "10-schema.sql", "CREATE TABLE steps (n serial, name text);\nINSERT INTO steps (name) VALUES ('sql');\n")
         let gzipPath = sandbox.initDirectory + "/20-data.sql.gz"
         let plain = sandbox.root + "/20-data.sql"
         try FileSystem.writeAtomically(plain, "INSERT INTO steps (name) VALUES ('gz');\n")
@@ -74,4 +75,3 @@ struct InitScriptTests {
         #expect(failed.output.contains("10-app.tsql: *.tsql scripts need Babelfish"))
     }
 }
-

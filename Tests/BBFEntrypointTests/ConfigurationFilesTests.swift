@@ -16,7 +16,8 @@ struct ConfigurationFilesTests {
             broken = 'unterminated
             include = 'bbf-entrypoint.conf'
             """)
-        #expect(settings.map(\.name) == ["listen_addresses", "shared_preload_libraries", "port", "babelfishpg_tsql.database_name", "include"])
+        #expect(
+            settings.map(\.name) == ["listen_addresses", "shared_preload_libraries", "port", "babelfishpg_tsql.database_name", "include"])
         #expect(ConfigurationFile.lastValue(of: "port", in: settings) == "5433")
         #expect(ConfigurationFile.lastValue(of: "babelfishpg_tsql.database_name", in: settings) == "it's")
         #expect(ConfigurationFile.lastValue(of: "SHARED_PRELOAD_LIBRARIES", in: settings) == "babelfishpg_tds")
@@ -84,7 +85,9 @@ struct ConfigurationFilesTests {
         #expect(rules.contains(["local", "all", "all", "trust"]))
         #expect(rules.contains(["host", "all", "all", "all", "md5"]))
         #expect(!text.contains("scram-sha-256\n"))
-        #expect(ManagedFiles.renderHostBasedAuthentication(.trust).contains("host    all             all             all                     trust"))
+        #expect(
+            ManagedFiles.renderHostBasedAuthentication(.trust).contains(
+                "host    all             all             all                     trust"))
     }
 
     @Test("The state file round-trips and rejects unknown formats")
@@ -101,7 +104,8 @@ struct ConfigurationFilesTests {
 
     @Test("postmaster.pid lines")
     func postmasterPID() throws {
-        let parsed = try #require(PostmasterPID.parse("4242\n/var/lib/babelfish/data\n1732280000\n5432\n/var/run/postgresql\n*\n  1234567         8\nready   \n"))
+        let parsed = try #require(
+            PostmasterPID.parse("4242\n/var/lib/babelfish/data\n1732280000\n5432\n/var/run/postgresql\n*\n  1234567         8\nready   \n"))
         #expect(parsed.pid == 4242)
         #expect(parsed.port == 5432)
         #expect(parsed.socketDirectory == "/var/run/postgresql")

@@ -158,7 +158,18 @@ struct HelperTests {
         #expect(Entrypoint.command(for: ["--help"]) == .help)
         #expect(Entrypoint.command(for: ["--version"]) == .version)
         #expect(Entrypoint.command(for: ["healthcheck"]) == .healthcheck)
-        #expect(Entrypoint.command(for: ["postgres", "--help"]) == .postgres(["--help"]))
+        #expect(Entrypoint.command(for: ["postgres", "--help"]) == .postgresInformation(["--help"]))
+        #expect(Entrypoint.command(for: ["-V"]) == .postgresInformation(["-V"]))
+        #expect(Entrypoint.command(for: ["postgres", "--describe-config"]) == .postgresInformation(["--describe-config"]))
+        #expect(Entrypoint.command(for: ["postgres", "-C", "port"]) == .postgres(["-C", "port"]))
+    }
+
+    @Test("The temporary server gets the user's arguments except -C")
+    func temporaryServerArguments() {
+        #expect(
+            serverArguments(from: ["-c", "shared_buffers=64MB", "-C", "data_directory", "-Cport", "-p", "6000"]) == [
+                "-c", "shared_buffers=64MB", "-p", "6000",
+            ])
     }
 
     @Test("Version strings from pg_config and postgres")

@@ -1,5 +1,6 @@
-@testable import TDSClient
 import Testing
+
+@testable import TDSClient
 
 @Suite("TDS PRELOGIN")
 struct PreloginTests {

@@ -1,0 +1,298 @@
+import BBFEntrypoint
+import BBFSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// bbf-bench: figures and ratios for bbf-entrypoint, side by side in one run.
+//   1. process start -> exec of postgres on an initialized data directory
+//   2. first-boot phases, relaxed vs strict durability
+//   3. health check latency, binary size
+//
+// Usage: bbf-bench [--postgres-bin DIR] [--babelfish-home DIR] [--runs N] [--boots N]
+
+struct Options {
+    var postgresBin: String?
+    var babelfishHome: String?
+    var runs = 200
+    var boots = 3
+}
+
+func parseOptions() -> Options {
+    var options = Options()
+    var arguments = Array(CommandLine.arguments.dropFirst())[...]
+    while let flag = arguments.popFirst() {
+        let value = arguments.popFirst()
+        switch (flag, value) {
+        case ("--postgres-bin", let v?): options.postgresBin = v
+        case ("--babelfish-home", let v?): options.babelfishHome = v
+        case ("--runs", let v?): options.runs = Int(v) ?? options.runs
+        case ("--boots", let v?): options.boots = Int(v) ?? options.boots
+        default:
+            print("usage: bbf-bench [--postgres-bin DIR] [--babelfish-home DIR] [--runs N] [--boots N]")
+            exit(2)
+        }
+    }
+    return options
+}
+
+func fail(_ message: String) -> Never {
+    print("bbf-bench: \(message)")
+    exit(1)
+}
+
+let options = parseOptions()
+let entrypoint = FileSystem.parent(of: (try? readLink("/proc/self/exe")) ?? CommandLine.arguments[0]) + "/bbf-entrypoint"
+guard FileSystem.exists(entrypoint) else { fail("no \(entrypoint): build it first (swift build -c release --static-swift-stdlib)") }
+let plainBin: String =
+    options.postgresBin
+    ?? {
+        for major in (12...20).reversed() where FileSystem.exists("/usr/lib/postgresql/\(major)/bin/postgres") {
+            return "/usr/lib/postgresql/\(major)/bin"
+        }
+        fail("no PostgreSQL found: pass --postgres-bin DIR")
+    }()
+
+func readLink(_ path: String) throws -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    if count < 0 { throw SystemError("readlink", path) }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+// MARK: a scratch area the postgres user can use when this runs as root
+
+let scratch: String = {
+    guard let directory = try? FileSystem.makeTemporaryDirectory(prefix: "bbf-bench-") else { fail("cannot create a directory in /tmp") }
+    try? FileSystem.changePermissions(directory, 0o755)
+    return directory
+}()
+defer { try? FileSystem.removeTree(scratch) }
+
+var directoryCounter = 0
+@MainActor
+func freshDirectory() -> String {
+    directoryCounter += 1
+    let path = "\(scratch)/d\(directoryCounter)"
+    try? FileSystem.createDirectory(path, permissions: 0o755)
+    return path
+}
+
+func baseEnvironment(bin: String, root: String, babelfish: Bool) -> [String: String] {
+    [
+        "PATH": "\(bin):/usr/bin:/bin", "PGDATA": root + "/data", "POSTGRES_SOCKET_DIR": root + "/sock",
+        "BABELFISH_INITDB_DIR": root + "/init", "POSTGRES_PASSWORD": "bench-pw", "BABELFISH_PASSWORD": "Bench-pw-2",
+        "BABELFISH_ENABLED": babelfish ? "true" : "false", "BABELFISH_TDS_PORT": String((try? Network.freeLoopbackPort()) ?? 41433),
+        "LANG": "C.UTF-8",
+    ]
+}
+
+/// Runs a command to completion with its output discarded; returns milliseconds.
+func timedRun(_ executable: String, _ arguments: [String], environment: [String: String]) -> (Double, TerminationStatus) {
+    let start = Instant.now()
+    guard
+        let child = try? ChildProcess.spawn(
+            executable: executable, arguments: arguments, environment: environment, stdin: .null, stdout: .null, stderr: .null)
+    else { fail("cannot start \(executable)") }
+    let status = child.wait()
+    return (start.millisecondsElapsed(), status)
+}
+
+struct Stats {
+    var samples: [Double]
+    var median: Double { percentile(0.5) }
+    var p90: Double { percentile(0.9) }
+    var mean: Double { samples.reduce(0, +) / Double(max(samples.count, 1)) }
+    func percentile(_ p: Double) -> Double {
+        let sorted = samples.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
+    }
+}
+
+func format(_ value: Double, _ digits: Int = 2) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    var text = String(rounded)
+    if let dot = text.firstIndex(of: ".") {
+        let decimals = text.distance(from: dot, to: text.endIndex) - 1
+        if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
+    } else if digits > 0 {
+        text += "." + String(repeating: "0", count: digits)
+    }
+    return text
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
+
+// MARK: 1. process start -> exec of postgres, initialized directory
+
+print("bbf-bench: \(entrypoint)")
+if let info = try? FileSystem.info(entrypoint) {
+    print("binary size: \(format(Double(info.size) / 1_048_576, 1)) MiB (\(info.size) bytes)")
+}
+print("PostgreSQL: \(plainBin)\(options.babelfishHome.map { ", Babelfish: \($0)" } ?? "")")
+print("")
+
+let bootRoot = freshDirectory()
+var bootEnvironment = baseEnvironment(bin: plainBin, root: bootRoot, babelfish: false)
+let (initMs, initStatus) = timedRun(entrypoint, ["postgres", "-C", "data_directory"], environment: bootEnvironment)
+guard initStatus.isSuccess else { fail("the initializing run failed (\(initStatus)); run it by hand to see why") }
+
+// A bin directory whose postgres is /bin/true (pg_config stays real), so the
+// exec target costs next to nothing and is measured separately.
+let fakeBin = scratch + "/fake-bin"
+try? FileSystem.createDirectory(fakeBin, permissions: 0o755)
+_ = symlink("/bin/true", fakeBin + "/postgres")
+_ = symlink(plainBin + "/pg_config", fakeBin + "/pg_config")
+var fastPath = bootEnvironment
+fastPath["PATH"] = "\(fakeBin):/usr/bin:/bin"
+fastPath["POSTGRES_PASSWORD"] = nil
+fastPath["BABELFISH_PASSWORD"] = nil
+
+var toExec: [Double] = []
+var trueAlone: [Double] = []
+var realPostgres: [Double] = []
+var realThroughEntrypoint: [Double] = []
+for _ in 0..<options.runs {
+    let (a, statusA) = timedRun(entrypoint, ["postgres"], environment: fastPath)
+    guard statusA.isSuccess else { fail("boot path failed: \(statusA)") }
+    toExec.append(a)
+    trueAlone.append(timedRun("/bin/true", [], environment: fastPath).0)
+}
+let realRuns = max(20, options.runs / 5)
+for _ in 0..<realRuns {
+    realThroughEntrypoint.append(timedRun(entrypoint, ["postgres", "-C", "data_directory"], environment: bootEnvironment).0)
+    realPostgres.append(
+        timedRun(plainBin + "/postgres", ["-D", bootRoot + "/data", "-C", "data_directory"], environment: bootEnvironment).0)
+}
+let execStats = Stats(samples: toExec)
+let trueStats = Stats(samples: trueAlone)
+let overhead = execStats.median - trueStats.median
+print("1. Boot of an initialized directory: process start -> exec of postgres (\(options.runs) runs)")
+print("   entrypoint + /bin/true as postgres   median \(format(execStats.median)) ms   p90 \(format(execStats.p90)) ms")
+print("   /bin/true alone                      median \(format(trueStats.median)) ms")
+print(
+    "   => entrypoint start to exec          \(format(overhead)) ms   (target < 20 ms: \(overhead < 20 ? "met" : "NOT met"), \(format(20 / max(overhead, 0.001), 1))x headroom)"
+)
+let realEntry = Stats(samples: realThroughEntrypoint)
+let realDirect = Stats(samples: realPostgres)
+print(
+    "   real postgres -C via entrypoint      median \(format(realEntry.median)) ms   direct \(format(realDirect.median)) ms   ratio \(format(realEntry.median / max(realDirect.median, 0.001)))x (\(realRuns) runs)"
+)
+print("")
+
+// MARK: 2. first-boot phases
+
+@MainActor
+func firstBootPhases(bin: String, babelfish: Bool, durability: String) -> (total: [Double], phases: [String: [Double]], order: [String]) {
+    var totals: [Double] = []
+    var phases: [String: [Double]] = [:]
+    var order: [String] = []
+    for _ in 0..<options.boots {
+        let root = freshDirectory()
+        try? FileSystem.createDirectory(root + "/init", permissions: 0o755)
+        if babelfish {
+            try? FileSystem.writeAtomically(
+                root + "/init/10-bench.tsql",
+                "CREATE DATABASE benchdb;\nGO\nUSE benchdb;\nGO\nCREATE TABLE t (id INT);\nINSERT INTO t VALUES (1), (2), (3);\nGO\n",
+                permissions: 0o644)
+        }
+        try? FileSystem.writeAtomically(root + "/init/05-bench.sql", "CREATE TABLE bench (id int);\n", permissions: 0o644)
+        var environment = baseEnvironment(bin: bin, root: root, babelfish: babelfish)
+        environment["BBF_INIT_DURABILITY"] = durability
+        let log = root + "/boot.log"
+        let fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let start = Instant.now()
+        guard fd >= 0,
+            let child = try? ChildProcess.spawn(
+                executable: entrypoint, arguments: ["postgres", "-C", "data_directory"], environment: environment,
+                stdin: .null, stdout: .descriptor(fd), stderr: .descriptor(fd))
+        else { fail("cannot start the entrypoint") }
+        let status = child.wait()
+        close(fd)
+        let wall = start.millisecondsElapsed()
+        let text = (try? FileSystem.readText(log)) ?? ""
+        guard status.isSuccess,
+            let line = text.split(whereSeparator: \.isNewline).first(where: { $0.contains("initialization complete in") })
+        else {
+            fail("first boot failed (\(status)):\n\(text)")
+        }
+        totals.append(wall)
+        // "... initialization complete in 644 ms (begin 1 ms, initdb 501 ms, ...)"
+        if let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")") {
+            for part in line[line.index(after: open)..<close].split(separator: ",") {
+                let words = part.split(separator: " ")
+                guard words.count >= 2, let value = Double(words[1]) else { continue }
+                let name = String(words[0])
+                if phases[name] == nil { order.append(name) }
+                phases[name, default: []].append(value)
+            }
+        }
+    }
+    return (totals, phases, order)
+}
+
+@MainActor
+func reportFirstBoot(title: String, bin: String, babelfish: Bool) {
+    let relaxed = firstBootPhases(bin: bin, babelfish: babelfish, durability: "relaxed")
+    let strict = firstBootPhases(bin: bin, babelfish: babelfish, durability: "strict")
+    print("\(title) (median of \(options.boots) first boots each, ms)")
+    print("   \(pad("phase", 28)) \(pad("relaxed", 9)) \(pad("strict", 9)) strict/relaxed")
+    var order = relaxed.order
+    for name in strict.order where !order.contains(name) { order.append(name) }
+    for name in order {
+        let r = Stats(samples: relaxed.phases[name] ?? []).median
+        let s = Stats(samples: strict.phases[name] ?? []).median
+        print("   \(pad(name, 28)) \(pad(format(r, 1), 9)) \(pad(format(s, 1), 9)) \(r > 0.5 ? format(s / r) + "x" : "-")")
+    }
+    let r = Stats(samples: relaxed.total).median
+    let s = Stats(samples: strict.total).median
+    print("   \(pad("whole first boot (wall)", 28)) \(pad(format(r, 1), 9)) \(pad(format(s, 1), 9)) \(format(s / max(r, 0.001)))x")
+    print("")
+}
+
+reportFirstBoot(title: "2. First boot, plain PostgreSQL (BABELFISH_ENABLED=false), one *.sql script", bin: plainBin, babelfish: false)
+if let home = options.babelfishHome {
+    reportFirstBoot(title: "3. First boot, Babelfish, one *.sql and one *.tsql script", bin: home + "/bin", babelfish: true)
+} else {
+    print("3. First boot with Babelfish: skipped (pass --babelfish-home PREFIX)")
+    print("")
+}
+
+// MARK: 4. health check
+
+let healthRoot = freshDirectory()
+var healthEnvironment = baseEnvironment(
+    bin: options.babelfishHome.map { $0 + "/bin" } ?? plainBin, root: healthRoot, babelfish: options.babelfishHome != nil)
+let port = (try? Network.freeLoopbackPort()) ?? 45432
+guard
+    let server = try? ChildProcess.spawn(
+        executable: entrypoint, arguments: ["postgres", "-c", "port=\(port)"], environment: healthEnvironment,
+        stdin: .null, stdout: .null, stderr: .null)
+else { fail("cannot start a server for the health check") }
+let waitStart = Instant.now()
+healthEnvironment["POSTGRES_PASSWORD"] = nil
+healthEnvironment["BABELFISH_PASSWORD"] = nil
+while timedRun(entrypoint, ["healthcheck"], environment: healthEnvironment).1 != .exited(0) {
+    if server.poll() != nil || waitStart.millisecondsElapsed() > 60_000 { fail("the server for the health check did not come up") }
+    sleep(milliseconds: 50)
+}
+var health: [Double] = []
+for _ in 0..<max(20, options.runs / 5) {
+    health.append(timedRun(entrypoint, ["healthcheck"], environment: healthEnvironment).0)
+}
+server.send(SIGINT)
+server.wait()
+let healthStats = Stats(samples: health)
+print(
+    "4. bbf-entrypoint healthcheck on a running server (\(health.count) runs\(options.babelfishHome != nil ? ", PostgreSQL + TDS" : ", PostgreSQL only"))"
+)
+print(
+    "   median \(format(healthStats.median)) ms   p90 \(format(healthStats.p90)) ms   (\(format(1000 / max(healthStats.median, 0.001), 0))/s; Docker's default timeout is 30 s)"
+)
+_ = initMs
