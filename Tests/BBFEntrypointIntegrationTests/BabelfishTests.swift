@@ -22,6 +22,7 @@ struct BabelfishTests {
         let environment = try sandbox.environment(babelfish: true, ["BABELFISH_TDS_PORT": useDefaultPort ? "" : String(tdsPort)])
         let server = try sandbox.start(environment: environment)
         #expect(server.log.contains("initialization complete"))
+        #expect(!server.log.contains("Bbf-secret-2") && !server.log.contains("pg-secret-1"))
 
         let output = try sandbox.tsql(
             """
