@@ -25,6 +25,11 @@ struct Boot {
             try updateBabelfishIfNeeded()
         }
         try context.refreshManagedConfiguration()
+        try context.ensureInclude()
+        let what =
+            state.babelfish && config.babelfishEnabled
+            ? "PostgreSQL \(context.installation.version) with Babelfish" : "PostgreSQL \(context.installation.version)"
+        Log.info("PGDATA=\(context.dataDirectory) is initialized: starting \(what)")
     }
 
     /// Settings fixed at initialization that the environment asks to change.

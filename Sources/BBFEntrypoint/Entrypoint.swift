@@ -182,6 +182,18 @@ public enum Entrypoint {
     }
 
     static func act(on decision: DataDirectoryDecision, context: BootContext) throws {
+        do {
+            try actOrThrow(on: decision, context: context)
+        } catch let error as SystemError {
+            var message = "\(error)"
+            if error.code == EACCES || error.code == EPERM {
+                message += ". Everything in PGDATA must belong to the user PostgreSQL runs as (uid \(getuid()))."
+            }
+            throw EntrypointError(.system, step: decision.stepName, message)
+        }
+    }
+
+    private static func actOrThrow(on decision: DataDirectoryDecision, context: BootContext) throws {
         switch decision {
         case .initialize, .restartInterruptedInitialization:
             TerminationSignals.exitImmediately(
@@ -240,4 +252,16 @@ public enum Entrypoint {
           BABELFISH_INITDB_DIR        init scripts directory (/docker-entrypoint-initdb.d)
           BABELFISH_ENABLED           false runs plain PostgreSQL (true)
         """
+}
+
+extension DataDirectoryDecision {
+    /// The name errors of this path carry.
+    var stepName: String {
+        switch self {
+        case .initialize, .restartInterruptedInitialization: return "initialize"
+        case .adopt: return "adopt"
+        case .boot: return "boot"
+        case .refuse: return "inspect"
+        }
+    }
 }

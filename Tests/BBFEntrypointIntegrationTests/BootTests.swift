@@ -44,6 +44,13 @@ struct BootTests {
         try sandbox.connect().execute("INSERT INTO kept VALUES ('written before restart')")
         let state = try FileSystem.readText(sandbox.file(ManagedFiles.state))
         #expect(first.stop() == .exited(0))
+        // The include is restored if it went missing, and never added twice.
+        let conf = try FileSystem.readText(sandbox.file("postgresql.conf"))
+        try FileSystem.writeAtomically(
+            sandbox.file("postgresql.conf"), conf.replacing("include = 'bbf-entrypoint.conf'", with: ""))
+        if Privileges.isRoot, let account = Privileges.account(named: "postgres") {
+            try FileSystem.changeOwner(sandbox.file("postgresql.conf"), user: account.uid, group: account.gid)
+        }
 
         var noPassword = environment
         noPassword["POSTGRES_PASSWORD"] = nil
@@ -51,6 +58,8 @@ struct BootTests {
         #expect(!second.log.contains("initialization complete"))
         #expect(try sandbox.connect().execute("SELECT v FROM kept").scalar == "written before restart")
         #expect(try FileSystem.readText(sandbox.file(ManagedFiles.state)) == state)
+        #expect(second.log.contains("is initialized: starting PostgreSQL"))
+        #expect(try FileSystem.readText(sandbox.file("postgresql.conf")).occurrences(of: "include = 'bbf-entrypoint.conf'") == 1)
         #expect(second.stop() == .exited(0))
     }
 
