@@ -1,0 +1,132 @@
+extension DockerfileRenderer {
+    /// Whether the line's ANTLR is 4.10 or later (no utfcpp; C++ tests fetch googletest unless disabled).
+    var antlrIsModern: Bool {
+        guard let numbers = VersionOrder.numbers(line.antlr), numbers.count >= 2 else { return true }
+        return numbers[0] > 4 || (numbers[0] == 4 && numbers[1] >= 10)
+    }
+
+    func antlrStage(_ writer: inout DockerfileWriter) {
+        guard let antlr = source(.antlr) else { return }
+        let directory = ShellQuote.word(antlr.directory)
+        let library = "\(ImageLayout.antlrStaging)\(ImageLayout.antlrPrefix)/lib/libantlr4-runtime.so.\(line.antlr)"
+        writer.stage("antlr: the ANTLR \(line.antlr) C++ runtime. Its own stage, so a Babelfish-only bump reuses it.")
+        writer.instruction("FROM builder AS antlr")
+        writer.instruction("COPY --from=archives /src/archives/\(antlr.file) /src/archives/")
+        writer.instruction("WORKDIR /src")
+        writer.run([
+            "tar -xzf archives/\(ShellQuote.word(antlr.file))",
+            "rm -r archives",
+            "if [ ! -d \(directory)/runtime/Cpp ]; then echo \(ShellQuote.single("ERROR: \(antlr.file) did not unpack to \(antlr.directory)/runtime/Cpp (versions.json sources.antlr.directory); it holds:")) >&2; ls -la >&2; exit 1; fi",
+            "mv \(directory) antlr4",
+        ])
+        patchSteps(&writer, targets: [.antlr])
+        var flags = [
+            "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_INSTALL_PREFIX=\(ImageLayout.antlrPrefix)", "-DCMAKE_INSTALL_LIBDIR=lib",
+            "-DWITH_DEMO=False",
+        ]
+        var steps: [String] = []
+        if antlrIsModern {
+            flags.append("-DANTLR_BUILD_CPP_TESTS=OFF")
+            writer.comment("ANTLR_BUILD_CPP_TESTS=OFF: the runtime's tests would download googletest.")
+        } else {
+            writer.comment(
+                "ANTLR < 4.10 needs utfcpp: Debian's libutfcpp-dev keeps cmake from downloading it, but the\ninstalled runtime headers then miss utf8.h, so it is copied next to them."
+            )
+        }
+        steps.append(DockerfileWriter.wrapped("cmake -S antlr4/runtime/Cpp -B antlr-build", flags))
+        steps.append("make -C antlr-build -j\"$(nproc)\"")
+        steps.append("make -C antlr-build install DESTDIR=\(ImageLayout.antlrStaging)")
+        if !antlrIsModern {
+            steps.append(
+                "cp -a /usr/include/utf8.h /usr/include/utf8 \(ImageLayout.antlrStaging)\(ImageLayout.antlrPrefix)/include/antlr4-runtime/")
+        }
+        steps.append("test -f \(library)")
+        writer.run(steps)
+    }
+
+    func engineStage(_ writer: inout DockerfileWriter) {
+        writer.stage(
+            "engine: PostgreSQL \(line.postgres) modified for Babelfish, with contrib (uuid-ossp is needed at run time).\nOfficial configure flags plus --with-openssl; never --with-extra-version (it breaks sys.get_host_os())."
+        )
+        writer.instruction("FROM builder AS engine")
+        writer.instruction("COPY --from=sources /src/engine /src/engine")
+        writer.instruction("WORKDIR /src/engine")
+        writer.run([
+            DockerfileWriter.wrapped("./configure --prefix=\(ImageLayout.prefix)", ImageLayout.configureFlags),
+            "make -j\"$(nproc)\"",
+            "make install",
+        ])
+        writer.run(["make -C contrib -j\"$(nproc)\"", "make -C contrib install"])
+    }
+
+    func extensionsStage(_ writer: inout DockerfileWriter) {
+        let include = "\(ImageLayout.antlrPrefix)/include/antlr4-runtime"
+        let lib = "\(ImageLayout.antlrPrefix)/lib"
+        writer.stage(
+            "extensions: babelfishpg_money, _common, _tds and _tsql, in that order. The tsql Makefile\nexports the ANTLR paths, so they are also given on the make command line."
+        )
+        writer.instruction("FROM engine AS extensions")
+        writer.instruction("COPY --from=antlr \(ImageLayout.antlrStaging)\(ImageLayout.antlrPrefix)/ \(ImageLayout.antlrPrefix)/")
+        writer.instruction("COPY --from=sources /src/extensions /src/extensions")
+        writer.instruction(
+            DockerfileWriter.wrapped(
+                "ENV PG_CONFIG=\(ImageLayout.prefix)/bin/pg_config",
+                [
+                    "PG_SRC=/src/engine", "ANTLR4_JAVA_BIN=/usr/bin/java", "ANTLR4_RUNTIME_INCLUDE_DIR=\(include)",
+                    "ANTLR4_RUNTIME_LIB_DIR=\(lib)",
+                ]
+            ).replacing("\\\n        ", with: "\\\n    "))
+        writer.instruction("WORKDIR /src/extensions/contrib")
+        writer.comment("The server loads the ANTLR runtime from its own lib directory.")
+        writer.run(["cp -a \(lib)/libantlr4-runtime.so.\(line.antlr) \(ImageLayout.prefix)/lib/"])
+        for name in ImageLayout.extensions where name != "babelfishpg_tsql" {
+            writer.run(["make -C \(name) -j\"$(nproc)\"", "make -C \(name) install"])
+        }
+        writer.comment("babelfishpg_tsql/antlr first: a parallel clean build of tsql races otherwise.")
+        writer.instruction("WORKDIR /src/extensions/contrib/babelfishpg_tsql/antlr")
+        writer.run(["cmake -Wno-dev .", "make -j\"$(nproc)\" all"])
+        writer.instruction("WORKDIR /src/extensions/contrib")
+        let flags = distribution.compilerFlags
+        var makeArguments = [
+            "cmake=\"$(command -v cmake)\"", "ANTLR4_RUNTIME_INCLUDE_DIR=\(include)", "ANTLR4_RUNTIME_LIB_DIR=\(lib)",
+            "ANTLR4_JAVA_BIN=/usr/bin/java",
+        ]
+        if !flags.tsqlCOPT.isEmpty {
+            makeArguments.append("COPT=\(ShellQuote.single(flags.tsqlCOPT))")
+        }
+        if !flags.tsqlCPPFLAGS.isEmpty {
+            makeArguments.append("CPPFLAGS=\"$(\"$PG_CONFIG\" --cppflags) \(flags.tsqlCPPFLAGS)\"")
+        }
+        let arguments = makeArguments.joined(separator: " ")
+        let flagNotes = [
+            flags.tsqlCOPT.isEmpty ? nil : "COPT=\(flags.tsqlCOPT)",
+            flags.tsqlCPPFLAGS.isEmpty ? nil : "CPPFLAGS+=\(flags.tsqlCPPFLAGS)",
+        ].compactMap { $0 }
+        if !flagNotes.isEmpty {
+            writer.comment(
+                "babelfishpg_tsql builds with -Werror; \(distribution.name)'s compiler needs \(flagNotes.joined(separator: " and "))\n(versions.json distributions.\(distributionName).compilerFlags)."
+            )
+        }
+        writer.run([
+            "make -C babelfishpg_tsql -j\"$(nproc)\" \(arguments)",
+            "make -C babelfishpg_tsql install \(arguments)",
+        ])
+    }
+
+    func installStage(_ writer: inout DockerfileWriter) {
+        let prefix = ImageLayout.prefix
+        writer.stage(
+            "install: \(prefix) trimmed for run time: no headers, static libraries, PGXS or debug info.\npg_config and psql stay (bbf-entrypoint and people use them)."
+        )
+        writer.instruction("FROM extensions AS install")
+        writer.run([
+            "rm -r \(prefix)/include \(prefix)/lib/pkgconfig \(prefix)/lib/postgresql/pgxs",
+            "find \(prefix) -name '*.a' -type f -delete",
+            "find \(prefix)/bin \(prefix)/lib -type f \\( -name '*.so' -o -name '*.so.*' -o -perm -u+x \\) -exec strip --strip-unneeded {} +",
+            "test -x \(prefix)/bin/postgres",
+            "test -f \(prefix)/lib/libantlr4-runtime.so.\(line.antlr)",
+            "for extension in \(ImageLayout.extensions.joined(separator: " ")) uuid-ossp; do test -f \"\(prefix)/share/postgresql/extension/$extension.control\"; done",
+            "du -sh \(prefix)",
+        ])
+    }
+}

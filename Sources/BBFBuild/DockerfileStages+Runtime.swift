@@ -1,0 +1,106 @@
+extension DockerfileRenderer {
+    func entrypointStages(_ writer: inout DockerfileWriter) {
+        writer.stage(
+            "entrypoint-swift: bbf-entrypoint compiled with the static Swift standard library (ENTRYPOINT_FROM=swift).\nThe build context is the repository root (Package.swift, Package.resolved, Sources/, Tests/)."
+        )
+        writer.instruction("FROM ${SWIFT_IMAGE} AS entrypoint-swift")
+        writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
+        writer.instruction("ARG ENTRYPOINT_FROM")
+        writer.run(aptInstall(distribution.packages.entrypointBuild))
+        writer.instruction("WORKDIR /build")
+        writer.instruction("COPY Package.* ./")
+        writer.instruction("COPY Sources/ Sources/")
+        writer.instruction("COPY Tests/ Tests/")
+        writer.comment("The guard keeps builders that run unused stages from compiling when a prebuilt binary is used.")
+        writer.run(
+            [
+                "if [ \"${ENTRYPOINT_FROM:-swift}\" != swift ]; then echo \"ENTRYPOINT_FROM=$ENTRYPOINT_FROM: not compiling\"; mkdir -p /out; exit 0; fi",
+                "swift build -c release --static-swift-stdlib --product bbf-entrypoint",
+                "install -D -m 0755 \"$(swift build -c release --static-swift-stdlib --show-bin-path)/bbf-entrypoint\" /out/bbf-entrypoint",
+            ],
+            mounts: ["--mount=type=cache,id=bbf-swiftpm-\(distributionName),target=/build/.build,sharing=locked"])
+
+        writer.stage(
+            "entrypoint-context: a prebuilt bbf-entrypoint from entrypoint/<arch>/ in the build context\n(ENTRYPOINT_FROM=context; bbf build --entrypoint-binary PATH puts it there)."
+        )
+        writer.instruction("FROM ${BUILD_IMAGE} AS entrypoint-context")
+        writer.instruction("ARG TARGETARCH")
+        writer.instruction("COPY entrypoint/ /in/")
+        writer.run([
+            "arch=\"${TARGETARCH:-$(dpkg --print-architecture)}\"",
+            "if [ ! -f \"/in/$arch/bbf-entrypoint\" ]; then echo \"ERROR: entrypoint/$arch/bbf-entrypoint is not in the build context (ENTRYPOINT_FROM=context): build it with swift build -c release --static-swift-stdlib --product bbf-entrypoint and pass it to bbf build --entrypoint-binary\" >&2; exit 1; fi",
+            "install -D -m 0755 \"/in/$arch/bbf-entrypoint\" /out/bbf-entrypoint",
+        ])
+
+        writer.stage("entrypoint: the chosen bbf-entrypoint.")
+        writer.instruction("FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint")
+    }
+
+    func runtimeStage(_ writer: inout DockerfileWriter) {
+        let prefix = ImageLayout.prefix
+        let user = "postgres"
+        writer.stage(
+            "runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images\nkeep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres."
+        )
+        writer.instruction("FROM ${RUNTIME_IMAGE} AS runtime")
+        writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
+        writer.run(aptInstall(distribution.packages.runtime))
+        writer.run([
+            "groupadd --system --gid \(ImageLayout.groupID) \(user)",
+            "useradd --system --uid \(ImageLayout.userID) --gid \(user) --home-dir \(ImageLayout.home) --shell /bin/bash \(user)",
+            "mkdir -p \(ImageLayout.dataDirectory) \(ImageLayout.socketDirectory) \(ImageLayout.initScriptsDirectory)",
+            "chown -R \(user):\(user) \(ImageLayout.home) \(ImageLayout.socketDirectory)",
+            "chmod 0700 \(ImageLayout.dataDirectory)",
+            "chmod 3775 \(ImageLayout.socketDirectory)",
+        ])
+        writer.instruction("COPY --from=install \(prefix) \(prefix)")
+        writer.instruction("COPY --from=entrypoint /out/bbf-entrypoint \(ImageLayout.entrypoint)")
+        writer.run([
+            "test -x \(ImageLayout.entrypoint) || { echo 'ERROR: no bbf-entrypoint (the entrypoint stage produced none)' >&2; exit 1; }",
+            "\(prefix)/bin/postgres --version",
+            "report=\"$(find \(prefix) \(ImageLayout.entrypoint) -type f \\( -name '*.so' -o -name '*.so.*' -o -perm -u+x \\) -exec ldd {} + 2>&1 || true)\"",
+            "case \"$report\" in *'not found'*) echo \"ERROR: run-time libraries are missing (add their packages to versions.json distributions.\(distributionName).packages.runtime); ldd says:\" >&2; printf '%s\\n' \"$report\" >&2; exit 1;; esac",
+        ])
+        writer.instruction(
+            DockerfileWriter.wrapped(
+                "ENV PATH=\(prefix)/bin:$PATH",
+                [
+                    "PGDATA=\(ImageLayout.dataDirectory)", "LANG=C.UTF-8",
+                ]
+            ).replacing("\\\n        ", with: "\\\n    "))
+        writer.instruction("ARG RUNTIME_IMAGE")
+        writer.instruction("ARG SOURCE_REVISION=unknown")
+        let labels = [
+            ("org.opencontainers.image.title", "Babelfish for PostgreSQL (developer edition)"),
+            (
+                "org.opencontainers.image.description",
+                "PostgreSQL \(line.postgres) with Babelfish \(line.babelfish) (TDS on port \(ImageLayout.tdsPort)), built from source"
+            ),
+            ("org.opencontainers.image.version", "\(line.postgres)-\(line.babelfish)"),
+            ("org.opencontainers.image.revision", "${SOURCE_REVISION}"),
+            ("org.opencontainers.image.licenses", "PostgreSQL AND Apache-2.0 AND BSD-3-Clause"),
+            ("org.opencontainers.image.base.name", "${RUNTIME_IMAGE}"),
+            ("\(ImageLayout.labelPrefix).line", lineName),
+            ("\(ImageLayout.labelPrefix).distribution", distributionName),
+            ("\(ImageLayout.labelPrefix).postgresql.version", line.postgres.description),
+            ("\(ImageLayout.labelPrefix).babelfish.version", line.babelfish.description),
+            ("\(ImageLayout.labelPrefix).antlr.version", line.antlr),
+            ("\(ImageLayout.labelPrefix).engine.tag", line.engineTag),
+            ("\(ImageLayout.labelPrefix).extensions.tag", line.extensionsTag),
+            ("\(ImageLayout.labelPrefix).source.layout", line.sourceLayout.rawValue),
+        ]
+        let first = labels[0]
+        writer.instruction(
+            labels.dropFirst().reduce("LABEL \(first.0)=\"\(first.1)\"") { text, label in
+                text + " \\\n      \(label.0)=\"\(label.1)\""
+            })
+        writer.instruction("EXPOSE \(ImageLayout.postgresPort) \(ImageLayout.tdsPort)")
+        writer.instruction("STOPSIGNAL SIGINT")
+        writer.instruction(
+            "HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD [\"bbf-entrypoint\", \"healthcheck\"]")
+        writer.comment("Numeric, so Kubernetes can enforce runAsNonRoot; it is the postgres user created above.")
+        writer.instruction("USER \(ImageLayout.userID):\(ImageLayout.groupID)")
+        writer.instruction("ENTRYPOINT [\"bbf-entrypoint\"]")
+        writer.instruction("CMD [\"postgres\"]")
+    }
+}

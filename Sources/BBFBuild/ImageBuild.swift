@@ -1,0 +1,219 @@
+/// What `bbf build` was asked to do.
+public struct BuildOptions: Equatable, Sendable {
+    /// The line; the default line when nil.
+    public var line: String?
+    /// The distribution; the line's own when nil.
+    public var distribution: String?
+    /// Target platforms (`linux/amd64`, `linux/arm64`); the engine's default when empty.
+    public var platforms: [String] = []
+    /// More tags: `name:tag` references, or bare tags in the repository.
+    public var extraTags: [String] = []
+    /// Repository to tag in; versions.json `image.repository` when nil.
+    public var repository: String?
+    /// Air-gapped mode: a directory holding the line's archives.
+    public var sourcesDirectory: String?
+    /// Prebuilt bbf-entrypoint binaries: `PATH` or `ARCH=PATH`.
+    public var entrypointBinaries: [String] = []
+    public var baseOverrides = ImageOverrides()
+    public var noCache = false
+
+    public init() {}
+}
+
+/// Everything about one image build, decided before anything runs.
+public struct BuildPlan: Equatable, Sendable {
+    public var line: String
+    public var distribution: String
+    /// The committed Dockerfile, relative to the repository root.
+    public var dockerfile: String
+    /// The staged build context (a directory under .build/).
+    public var contextDirectory: String
+    public var engine: ContainerEngine
+    /// Build arguments in the order they are passed.
+    public var buildArguments: [BuildArgument]
+    public var tags: [String]
+    public var platform: String?
+    /// Archives to copy into the context, when building from a local directory.
+    public var sources: [StagedSource]
+    /// Prebuilt entrypoints to copy into the context, by architecture.
+    public var entrypoints: [StagedEntrypoint]
+    public var patches: [String]
+    public var noCache: Bool
+    /// Things to say loudly before building (unverifiable downloads).
+    public var warnings: [String]
+
+    /// The command line that runs the build.
+    public var command: [String] {
+        var words = [engine.path, "build"]
+        switch engine.kind {
+        case .docker: words.append("--progress=plain")
+        case .podman: words += ["--format", "docker", "--layers"]
+        }
+        words += ["--file", contextDirectory + "/Dockerfile"]
+        for argument in buildArguments {
+            words += ["--build-arg", "\(argument.name)=\(argument.value)"]
+        }
+        if let platform { words += ["--platform", platform] }
+        if noCache { words.append("--no-cache") }
+        for tag in tags { words += ["--tag", tag] }
+        words.append(contextDirectory)
+        return words
+    }
+
+    /// Environment variables the command needs beyond the current ones.
+    public var environment: [String: String] {
+        engine.kind == .docker ? ["DOCKER_BUILDKIT": "1"] : [:]
+    }
+
+    /// The command as it would be typed in a shell.
+    public var shellCommand: String {
+        let prefix = environment.keys.sorted().compactMap { key in environment[key].map { "\(key)=\(ShellQuote.word($0)) " } }.joined()
+        return prefix + ShellQuote.commandLine(command)
+    }
+}
+
+public struct BuildArgument: Equatable, Sendable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+public struct StagedSource: Equatable, Sendable {
+    public var source: ResolvedSource
+    /// The archive on this machine.
+    public var path: String
+
+    public init(source: ResolvedSource, path: String) {
+        self.source = source
+        self.path = path
+    }
+}
+
+public struct StagedEntrypoint: Equatable, Sendable {
+    /// Docker architecture name: amd64, arm64.
+    public var architecture: String
+    public var path: String
+
+    public init(architecture: String, path: String) {
+        self.architecture = architecture
+        self.path = path
+    }
+}
+
+/// Turns options into a plan. Pure: what it needs from the machine is passed in.
+public enum BuildPlanner {
+    /// The plan for `options`: the Dockerfile, context directory, build arguments,
+    /// tags and what to stage; throws for options that name nothing buildable.
+    public static func plan(
+        _ options: BuildOptions, versions: Versions, layout: RepositoryLayout, engine: ContainerEngine, hostArchitecture: String,
+        revision: String
+    ) throws(BuildToolError) -> BuildPlan {
+        let lineName = options.line ?? versions.defaultLine
+        let target = try versions.dockerfileTarget(line: lineName, distribution: options.distribution)
+        let line = try versions.line(named: lineName)
+        let repository = options.repository ?? versions.image.repository
+        if let problem = ImageReference.repositoryProblem(repository) {
+            throw BuildToolError(.invalidArgument, "--repository \(repository): \(problem)")
+        }
+        let platforms = options.platforms.flatMap { $0.split(separator: ",").map(String.init) }
+        guard platforms.count <= 1 else {
+            throw BuildToolError(
+                .invalidArgument,
+                "--platform \(platforms.joined(separator: ",")): build one platform per run (both engines load one platform into the local image store); multi-arch manifests are assembled when pushing (docs/BUILDING.md, \"Multi-arch images\")."
+            )
+        }
+        let platform = platforms.first
+        var architecture = hostArchitecture
+        if let platform {
+            guard let parsed = Self.architecture(ofPlatform: platform) else {
+                throw BuildToolError(.invalidArgument, "--platform \(platform): use linux/amd64 or linux/arm64.")
+            }
+            architecture = parsed
+        }
+
+        var arguments: [BuildArgument] = []
+        let overrides = options.baseOverrides
+        if let image = overrides.build { arguments.append(BuildArgument(name: "BUILD_IMAGE", value: image)) }
+        if let image = overrides.runtime { arguments.append(BuildArgument(name: "RUNTIME_IMAGE", value: image)) }
+        if let image = overrides.swift { arguments.append(BuildArgument(name: "SWIFT_IMAGE", value: image)) }
+
+        var staged: [StagedSource] = []
+        if let directory = options.sourcesDirectory {
+            arguments.append(BuildArgument(name: "SOURCES_FROM", value: "context"))
+            staged = versions.sources(for: line).map { StagedSource(source: $0, path: directory + "/" + $0.file) }
+        }
+        var entrypoints: [StagedEntrypoint] = []
+        for value in options.entrypointBinaries {
+            var arch = architecture
+            var path = value
+            if let equals = value.firstIndex(of: "="), ["amd64", "arm64"].contains(String(value[..<equals])) {
+                arch = String(value[..<equals])
+                path = String(value[value.index(after: equals)...])
+            }
+            if entrypoints.contains(where: { $0.architecture == arch }) {
+                throw BuildToolError(
+                    .invalidArgument,
+                    "--entrypoint-binary: two binaries for \(arch); give one per architecture as amd64=PATH or arm64=PATH.")
+            }
+            entrypoints.append(StagedEntrypoint(architecture: arch, path: path))
+        }
+        if !entrypoints.isEmpty {
+            guard entrypoints.contains(where: { $0.architecture == architecture }) else {
+                throw BuildToolError(
+                    .invalidArgument,
+                    "--entrypoint-binary: no binary for \(architecture), the architecture being built; pass \(architecture)=PATH.")
+            }
+            arguments.append(BuildArgument(name: "ENTRYPOINT_FROM", value: "context"))
+        }
+        arguments.append(BuildArgument(name: "SOURCE_REVISION", value: revision))
+
+        let isDefaultDistribution = target.distribution == line.distribution
+        let suffix = isDefaultDistribution ? "" : "-\(target.distribution)"
+        var tags = ["\(repository):\(line.postgres)-\(line.babelfish)\(suffix)", "\(repository):\(lineName)\(suffix)"]
+        if lineName == versions.defaultLine && isDefaultDistribution {
+            tags.append("\(repository):latest")
+        }
+        for tag in options.extraTags {
+            let reference = tag.contains(":") || tag.contains("@") ? tag : "\(repository):\(tag)"
+            if let problem = ImageReference.problem(reference) {
+                throw BuildToolError(.invalidArgument, "--tag \(tag): \(problem)")
+            }
+            if !tags.contains(reference) { tags.append(reference) }
+        }
+
+        return BuildPlan(
+            line: lineName, distribution: target.distribution, dockerfile: target.path,
+            contextDirectory: layout.path(".build/bbf/context/\(lineName)-\(target.distribution)-\(engine.kind.rawValue)"), engine: engine,
+            buildArguments: arguments, tags: tags, platform: platform, sources: staged, entrypoints: entrypoints,
+            patches: line.patches.map { "\(RepositoryLayout.patchesDirectory(line: lineName))/\($0.file)" }, noCache: options.noCache,
+            warnings: options.sourcesDirectory != nil
+                ? []
+                : versions.sources(for: line).filter { $0.checksum.sha256 == nil }.map {
+                    "\($0.file) has no pinned sha256: the download of \($0.url) cannot be verified (the build prints its checksum). Run bbf pin --line \(lineName)."
+                })
+    }
+
+    /// `linux/arm64/v8` → `arm64`; nil for platforms this image is not built for.
+    public static func architecture(ofPlatform platform: String) -> String? {
+        let parts = platform.split(separator: "/").map(String.init)
+        guard parts.count >= 2, parts[0] == "linux" else { return nil }
+        switch parts[1] {
+        case "amd64", "x86_64": return "amd64"
+        case "arm64", "aarch64": return "arm64"
+        default: return nil
+        }
+    }
+
+    /// Docker's name for a `uname -m` machine name.
+    public static func architecture(ofMachine machine: String) -> String {
+        switch machine {
+        case "x86_64": return "amd64"
+        case "aarch64", "arm64": return "arm64"
+        default: return machine
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import BBFBuild
+import BBFSystem
+
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build the engine image with docker (BuildKit) or podman, streaming the build's output.",
+        discussion: "Tags <repository>:<postgres>-<babelfish>, <repository>:<line>, and latest for the default line.")
+
+    @OptionGroup var repository: RepositoryOptions
+    @Option(help: "The line (default: versions.json defaultLine).") var line: String?
+    @Option(help: "The distribution (default: the line's own).") var distribution: String?
+    @Option(help: "Target platform, linux/amd64 or linux/arm64 (default: the engine's).") var platform: [String] = []
+    @Option(help: "Another tag (name:tag, or a tag in the repository); repeatable.") var tag: [String] = []
+    @Option(name: .customLong("repository"), help: "Repository to tag in (default: versions.json image.repository).") var imageRepository:
+        String?
+    @Option(help: "Air-gapped build: a directory holding the line's source archives.") var sources: String?
+    @Option(help: "Use this prebuilt bbf-entrypoint (PATH or ARCH=PATH) instead of compiling it in the Swift stage.") var entrypointBinary:
+        [String] = []
+    @Option(help: "Base image override: IMAGE (build and runtime stages), build=IMAGE, runtime=IMAGE or swift=IMAGE; repeatable.")
+    var base: [String] = []
+    @Option(help: "docker, podman, or the path of either (default: BBF_CONTAINER_ENGINE, else docker, else podman).") var engine: String?
+    @Flag(help: "Build without the engine's cache.") var noCache = false
+    @Flag(help: "Stage the build context and print the exact command without running it.") var dryRun = false
+
+    func run() throws {
+        let tool = try repository.tool()
+        let environment = ProcessEnvironment.current()
+        let plan = try reporting { () throws(BuildToolError) in
+            var options = BuildOptions()
+            options.line = line
+            options.distribution = distribution
+            options.platforms = platform
+            options.extraTags = tag
+            options.repository = imageRepository
+            options.sourcesDirectory = sources
+            options.entrypointBinaries = entrypointBinary
+            options.baseOverrides = try ImageOverrides.parse(base)
+            options.noCache = noCache
+            let engine = try ContainerEngine.find(requested: engine, environment: environment)
+            return try tool.planBuild(
+                options, engine: engine, hostArchitecture: BuildRunner.hostArchitecture(),
+                revision: BuildRunner.revision(of: tool.layout, environment: environment))
+        }
+        for warning in plan.warnings { Console.error("WARNING: \(warning)") }
+        let remarks = try reporting { () throws(BuildToolError) in
+            try BuildContext.stage(plan, layout: tool.layout, hasher: LiveFileHasher())
+        }
+        for remark in remarks { Console.error(remark) }
+        Console.error("build context: \(plan.contextDirectory) (from \(plan.dockerfile))")
+        if dryRun {
+            Console.out(plan.shellCommand)
+            return
+        }
+        Console.error("+ \(plan.shellCommand)")
+        let started = Instant.now()
+        try reporting { () throws(BuildToolError) in try BuildRunner.run(plan, environment: environment) }
+        let seconds = Int(started.millisecondsElapsed() / 1000)
+        let size = try reporting { () throws(BuildToolError) in try BuildRunner.verifyImage(plan, environment: environment) }
+        var summary = "built \(plan.tags.joined(separator: ", ")) in \(seconds / 60)m\(seconds % 60)s"
+        if let size { summary += "; image size \(size / 1_000_000) MB" }
+        Console.out(summary)
+    }
+}

@@ -1,0 +1,144 @@
+import BBFBuild
+import Testing
+
+@Suite("bbf build planning")
+struct BuildPlanTests {
+    static let docker = ContainerEngine(kind: .docker, path: "/usr/bin/docker")
+    static let podman = ContainerEngine(kind: .podman, path: "/usr/bin/podman")
+    static let layout = RepositoryLayout(root: "/repo")
+
+    static func plan(
+        _ configure: (inout BuildOptions) -> Void, engine: ContainerEngine = docker, host: String = "amd64"
+    ) throws -> BuildPlan {
+        var options = BuildOptions()
+        configure(&options)
+        return try BuildPlanner.plan(
+            options, versions: try TestSupport.fixture(), layout: layout, engine: engine, hostArchitecture: host, revision: "abc123")
+    }
+
+    @Test("the default line is tagged <repo>:<pg>-<babelfish>, <repo>:<line> and latest, built with BuildKit and plain progress")
+    func defaultLine() throws {
+        let plan = try Self.plan { _ in }
+        #expect(plan.line == "5.2")
+        #expect(plan.dockerfile == "docker/5.2/Dockerfile")
+        #expect(plan.tags == ["example/babelfish:17.5-5.2.0", "example/babelfish:5.2", "example/babelfish:latest"])
+        #expect(plan.environment == ["DOCKER_BUILDKIT": "1"])
+        #expect(
+            plan.command == [
+                "/usr/bin/docker", "build", "--progress=plain", "--file", "/repo/.build/bbf/context/5.2-debian-12-docker/Dockerfile",
+                "--build-arg", "SOURCE_REVISION=abc123", "--tag", "example/babelfish:17.5-5.2.0", "--tag", "example/babelfish:5.2",
+                "--tag", "example/babelfish:latest", "/repo/.build/bbf/context/5.2-debian-12-docker",
+            ])
+        #expect(plan.warnings.count == 1, "the release tarball has no pinned sha256")
+        #expect(plan.shellCommand.hasPrefix("DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain --file "))
+    }
+
+    @Test("air-gapped, prebuilt entrypoint, base override, other distribution, podman: the exact command")
+    func everything() throws {
+        let plan = try Self.plan(
+            { options in
+                options.line = "4.2"
+                options.distribution = "ubuntu-24.04"
+                options.sourcesDirectory = "/opt/src"
+                options.entrypointBinaries = ["arm64=/bin/arm/bbf-entrypoint", "amd64=/bin/x/bbf-entrypoint"]
+                options.platforms = ["linux/arm64"]
+                options.baseOverrides = ImageOverrides(build: "ubuntu:24.04", runtime: "ubuntu:24.04")
+                options.extraTags = ["nightly", "registry.example.com/bbf:4.2-test"]
+                options.noCache = true
+            }, engine: Self.podman)
+        #expect(plan.dockerfile == "docker/4.2/ubuntu-24.04.Dockerfile")
+        #expect(
+            plan.entrypoints == [
+                StagedEntrypoint(architecture: "arm64", path: "/bin/arm/bbf-entrypoint"),
+                StagedEntrypoint(architecture: "amd64", path: "/bin/x/bbf-entrypoint"),
+            ])
+        #expect(
+            plan.sources.map(\.path) == [
+                "/opt/src/engine-BABEL_4_2_0__PG_16_3.tar.gz", "/opt/src/extensions-BABEL_4_2_0.tar.gz", "/opt/src/antlr4-4.9.3.tar.gz",
+            ])
+        #expect(plan.environment.isEmpty)
+        #expect(plan.warnings.isEmpty, "air-gapped archives are verified while staging")
+        #expect(
+            plan.shellCommand == """
+                /usr/bin/podman build --format docker --layers --file /repo/.build/bbf/context/4.2-ubuntu-24.04-podman/Dockerfile \
+                --build-arg BUILD_IMAGE=ubuntu:24.04 --build-arg RUNTIME_IMAGE=ubuntu:24.04 --build-arg SOURCES_FROM=context \
+                --build-arg ENTRYPOINT_FROM=context --build-arg SOURCE_REVISION=abc123 --platform linux/arm64 --no-cache \
+                --tag example/babelfish:16.3-4.2.0-ubuntu-24.04 --tag example/babelfish:4.2-ubuntu-24.04 --tag example/babelfish:nightly \
+                --tag registry.example.com/bbf:4.2-test /repo/.build/bbf/context/4.2-ubuntu-24.04-podman
+                """)
+    }
+
+    @Test("a bare --entrypoint-binary is for the architecture being built")
+    func entrypointArchitecture() throws {
+        let host = try Self.plan({ $0.entrypointBinaries = ["/e"] }, host: "arm64")
+        #expect(host.entrypoints == [StagedEntrypoint(architecture: "arm64", path: "/e")])
+        let cross = try Self.plan(
+            {
+                $0.entrypointBinaries = ["/e"]; $0.platforms = ["linux/amd64"]
+            }, host: "arm64")
+        #expect(cross.entrypoints == [StagedEntrypoint(architecture: "amd64", path: "/e")])
+    }
+
+    @Test(
+        "bad build options are refused with a message naming the flag",
+        arguments: [
+            (["--platform"], "linux/amd64,linux/arm64: build one platform per run"),
+            (["--platform-s390x"], "use linux/amd64 or linux/arm64"),
+            (["--entrypoint-twice"], "two binaries for amd64"),
+            (["--entrypoint-wrong-arch"], "no binary for amd64"),
+            (["--tag"], "--tag Bad:Tag"),
+            (["--line"], "there is no line \"3.1\""),
+            (["--distribution"], "there is no distribution \"fedora-40\""),
+            (["--repository"], "--repository UPPER"),
+        ])
+    func refusals(_ flag: [String], _ message: String) {
+        let error = #expect(throws: BuildToolError.self) {
+            try Self.plan { options in
+                switch flag[0] {
+                case "--platform": options.platforms = ["linux/amd64,linux/arm64"]
+                case "--platform-s390x": options.platforms = ["linux/s390x"]
+                case "--entrypoint-twice": options.entrypointBinaries = ["/a", "amd64=/b"]
+                case "--entrypoint-wrong-arch": options.entrypointBinaries = ["arm64=/a"]
+                case "--tag": options.extraTags = ["Bad:Tag"]
+                case "--line": options.line = "3.1"
+                case "--distribution": options.distribution = "fedora-40"
+                default: options.repository = "UPPER"
+                }
+            }
+        }
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+    }
+
+    @Test("the build refuses a drifted Dockerfile instead of building something else than what is committed")
+    func refusesDrift() throws {
+        let files = MemoryRepositoryFiles([Self.layout.versionsPath: Fixtures.versionsJSON])
+        let tool = Tool(layout: Self.layout, files: files)
+        _ = try tool.writeDockerfiles(line: nil)
+        _ = try tool.planBuild(BuildOptions(), engine: Self.docker, hostArchitecture: "amd64", revision: "r")
+        files.files["/repo/docker/5.2/Dockerfile"]?.append("# local edit\n")
+        let error = #expect(throws: BuildToolError.self) {
+            try tool.planBuild(BuildOptions(), engine: Self.docker, hostArchitecture: "amd64", revision: "r")
+        }
+        #expect(error?.code == .drift)
+    }
+
+    @Test("ELF headers tell amd64 from arm64")
+    func elf() {
+        var header = [UInt8](repeating: 0, count: 20)
+        header[0...5] = [0x7F, 0x45, 0x4C, 0x46, 2, 1]
+        header[18] = 62
+        #expect(ELFHeader.architecture(header) == "amd64")
+        header[18] = 183
+        #expect(ELFHeader.architecture(header) == "arm64")
+        #expect(ELFHeader.architecture(Array("#!/bin/sh\necho hello\n".utf8)) == nil)
+    }
+
+    @Test("the container engine is the one asked for, else docker, else podman")
+    func engineChoice() throws {
+        let explicit = try ContainerEngine.find(requested: "/bin/sh", environment: ["PATH": "/nonexistent"])
+        #expect(explicit == ContainerEngine(kind: .docker, path: "/bin/sh"))
+        let error = #expect(throws: BuildToolError.self) { try ContainerEngine.find(requested: nil, environment: ["PATH": "/nonexistent"]) }
+        #expect(error?.message.contains("neither docker nor podman") == true)
+        #expect(throws: BuildToolError.self) { try ContainerEngine.find(requested: "no-such-engine", environment: ["PATH": "/bin"]) }
+    }
+}

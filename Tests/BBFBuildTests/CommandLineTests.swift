@@ -1,0 +1,145 @@
+import BBFBuild
+import BBFSystem
+import Testing
+
+/// The `bbf` executable end to end, in scratch repositories.
+@Suite("the bbf command line", .serialized)
+struct CommandLineTests {
+    @Test("dockerfile writes every file once; check passes, warning about unpinned checksums")
+    func dockerfileAndCheck() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let again = try TestSupport.bbf(["dockerfile", "--root", layout.root])
+        #expect(again.status.isSuccess)
+        #expect(again.standardOutput == "Dockerfiles are up to date.\n")
+        let check = try TestSupport.bbf(["check", "--root", layout.root])
+        #expect(check.status == .exited(0), "\(check.standardError)")
+        #expect(check.standardOutput.contains("bbf check: OK (5 files verified, 3 unpinned checksum warning(s))."))
+        #expect(check.standardError.contains("WARNING: line 5.2: no sha256 pinned for BABEL_5_2_0__PG_17_5.tar.gz"))
+        let strict = try TestSupport.bbf(["check", "--strict", "--root", layout.root])
+        #expect(strict.status == .exited(1))
+        let stdout = try TestSupport.bbf(["dockerfile", "--root", layout.root, "--line", "4.2", "--output", "-"])
+        #expect(stdout.standardOutput == (try FileSystem.readText(layout.path("docker/4.2/Dockerfile"))))
+    }
+
+    @Test("check exits non-zero and prints a diff when a committed Dockerfile drifted")
+    func checkDrift() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let path = layout.path("docker/5.2/Dockerfile")
+        try FileSystem.writeAtomically(
+            path, try FileSystem.readText(path).replacing("EXPOSE 5432 1433", with: "EXPOSE 5432"), permissions: 0o644)
+        let check = try TestSupport.bbf(["check", "--root", layout.root])
+        #expect(check.status == .exited(1))
+        #expect(check.standardError.contains("docker/5.2/Dockerfile differs from what the generator renders"))
+        #expect(
+            check.standardError.contains("--- docker/5.2/Dockerfile (committed)\n+++ docker/5.2/Dockerfile (rendered from versions.json)"))
+        #expect(check.standardError.contains("-EXPOSE 5432\n+EXPOSE 5432 1433"))
+        #expect(check.standardError.contains("bbf check: FAILED (1 problem(s))."))
+        let fix = try TestSupport.bbf(["dockerfile", "--root", layout.root])
+        #expect(fix.standardOutput == "wrote docker/5.2/Dockerfile\n")
+        #expect(try TestSupport.bbf(["check", "--root", layout.root]).status.isSuccess)
+    }
+
+    @Test("a refused bump exits non-zero, says why, and leaves every file byte for byte untouched")
+    func bumpRefusal() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let before = try TestSupport.snapshot(layout.root)
+        for arguments in [
+            ["--line", "5.2", "--postgres", "16.4", "--babelfish", "5.2.1"],
+            ["--line", "5.2", "--postgres", "17.6", "--babelfish", "5.3.0"],
+            ["--line", "5.2", "--postgres", "seventeen", "--babelfish", "5.2.1"],
+            ["--line", "5.2", "--postgres", "17.6", "--babelfish", "5.2.1", "--source-layout", "zip"],
+        ] {
+            let result = try TestSupport.bbf(["bump", "--root", layout.root] + arguments)
+            #expect(result.status == .exited(1), "\(arguments)")
+            #expect(result.standardError.hasPrefix("error: bbf bump refused: "))
+            #expect(result.standardError.contains("Nothing was changed."))
+            #expect(try TestSupport.snapshot(layout.root) == before)
+        }
+    }
+
+    @Test("bump --dry-run shows the diff; bump writes versions.json and the Dockerfiles, and check passes after")
+    func bumpWrites() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let before = try TestSupport.snapshot(layout.root)
+        let dry = try TestSupport.bbf([
+            "bump", "--root", layout.root, "--line", "4.2", "--postgres", "16.4", "--babelfish", "4.2.1", "--dry-run",
+        ])
+        #expect(dry.status.isSuccess)
+        #expect(
+            dry.standardOutput.contains(
+                "-      \"postgres\": \"16.3\",\n-      \"babelfish\": \"4.2.0\",\n+      \"postgres\": \"16.4\",\n+      \"babelfish\": \"4.2.1\","
+            ))
+        #expect(try TestSupport.snapshot(layout.root) == before)
+        let bump = try TestSupport.bbf(["bump", "--root", layout.root, "--line", "4.2", "--postgres", "16.4", "--babelfish", "4.2.1"])
+        #expect(bump.status.isSuccess, "\(bump.standardError)")
+        #expect(bump.standardOutput.contains("engine tag BABEL_4_2_1__PG_16_4, extensions tag BABEL_4_2_1"))
+        #expect(bump.standardOutput.contains("dropped the checksums of engine-BABEL_4_2_0__PG_16_3.tar.gz (no longer used)"))
+        #expect(bump.standardOutput.contains("wrote versions.json\nwrote docker/4.2/Dockerfile\nwrote docker/4.2/ubuntu-24.04.Dockerfile"))
+        #expect(try TestSupport.bbf(["check", "--root", layout.root]).status.isSuccess)
+    }
+
+    @Test("build --dry-run stages the context and prints the exact command without running the engine")
+    func buildDryRun() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let result = try TestSupport.bbf([
+            "build", "--root", layout.root, "--engine", "/bin/false", "--dry-run", "--base", "debian:bookworm-slim",
+        ])
+        #expect(result.status.isSuccess, "\(result.standardError)")
+        let context = layout.path(".build/bbf/context/5.2-debian-12-docker")
+        #expect(
+            result.standardOutput.hasPrefix(
+                "DOCKER_BUILDKIT=1 /bin/false build --progress=plain --file \(context)/Dockerfile --build-arg BUILD_IMAGE=debian:bookworm-slim --build-arg RUNTIME_IMAGE=debian:bookworm-slim --build-arg SOURCE_REVISION="
+            ))
+        #expect(
+            result.standardOutput.hasSuffix(
+                "--tag example/babelfish:17.5-5.2.0 --tag example/babelfish:5.2 --tag example/babelfish:latest \(context)\n"))
+        #expect(result.standardError.contains("WARNING: BABEL_5_2_0__PG_17_5.tar.gz has no pinned sha256"))
+        #expect(try FileSystem.readText(context + "/Dockerfile") == (try FileSystem.readText(layout.path("docker/5.2/Dockerfile"))))
+        #expect(FileSystem.isDirectoryFollowingLinks(context + "/sources") && FileSystem.isDirectoryFollowingLinks(context + "/entrypoint"))
+    }
+
+    @Test("build --sources verifies the archives before the engine runs, naming the file and both checksums")
+    func buildVerifiesSources() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let sources = layout.path("archives")
+        try FileSystem.createDirectory(sources)
+        for file in ["engine-BABEL_4_2_0__PG_16_3.tar.gz", "extensions-BABEL_4_2_0.tar.gz", "antlr4-4.9.3.tar.gz"] {
+            try FileSystem.writeAtomically(sources + "/" + file, "not the real archive", permissions: 0o644)
+        }
+        let result = try TestSupport.bbf(["build", "--root", layout.root, "--engine", "/bin/false", "--line", "4.2", "--sources", sources])
+        #expect(result.status == .exited(1))
+        #expect(result.standardError.contains("error: \(sources)/engine-BABEL_4_2_0__PG_16_3.tar.gz has sha256 "))
+        #expect(result.standardError.contains("expects (none) (upstream) or \(String(repeating: "2", count: 64)) (local archive)"))
+        #expect(!result.standardError.contains("build context:"), "nothing was staged or run")
+        try FileSystem.removeTree(sources + "/antlr4-4.9.3.tar.gz")
+        let missing = try TestSupport.bbf([
+            "build", "--root", layout.root, "--engine", "/bin/false", "--line", "4.2", "--sources", sources, "--dry-run",
+        ])
+        #expect(missing.status == .exited(1))
+    }
+
+    @Test("a failing engine is reported after its own output, with its exit status")
+    func engineFailure() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let result = try TestSupport.bbf(["build", "--root", layout.root, "--engine", "/bin/false"])
+        #expect(result.status == .exited(1))
+        #expect(result.standardError.contains("+ DOCKER_BUILDKIT=1 /bin/false build --progress=plain"))
+        #expect(result.standardError.contains("error: docker build exited with status 1; its output is above"))
+    }
+
+    @Test("outside a repository, bbf says where it looked and what to do")
+    func noRepository() throws {
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "bbf-empty-")
+        defer { try? FileSystem.removeTree(directory) }
+        let result = try TestSupport.bbf(["check", "--root", directory])
+        #expect(result.status == .exited(1))
+        #expect(result.standardError.contains("versions.json does not exist (run bbf from the repository, or pass --root)"))
+    }
+}

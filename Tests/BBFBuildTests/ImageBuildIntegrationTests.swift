@@ -1,0 +1,100 @@
+import BBFBuild
+import BBFSystem
+import Testing
+
+/// A real image build with a real engine, then a T-SQL query over TDS.
+///
+/// Enabled by `BBF_TEST_SOURCES` (a directory holding one line's source
+/// archives, e.g. /opt/bbf-sources/4.2). Also reads:
+/// - `BBF_TEST_ENTRYPOINT_BINARY`: the bbf-entrypoint to put in the image
+///   (default: .build/release/bbf-entrypoint of this repository);
+/// - `BBF_TEST_LINE`: the line (default: the one whose archives are all there);
+/// - `BBF_TEST_ENGINE`: docker, podman or a path (default as bbf build);
+/// - `BBF_TEST_BASE_IMAGE`: a base image override for the build and runtime stages.
+@Suite("real image build (BBF_TEST_SOURCES)", .serialized)
+struct ImageBuildIntegrationTests {
+    static let environment = ProcessEnvironment.current()
+    static let sources = environment["BBF_TEST_SOURCES"].flatMap { $0.isEmpty ? nil : $0 }
+    static let entrypoint: String? = {
+        let candidate = environment["BBF_TEST_ENTRYPOINT_BINARY"] ?? TestSupport.repositoryRoot + "/.build/release/bbf-entrypoint"
+        return FileSystem.isExecutable(candidate) ? candidate : nil
+    }()
+    static let engine = try? ContainerEngine.find(requested: environment["BBF_TEST_ENGINE"], environment: environment)
+    static let tsql = TestSupport.which("tsql")
+
+    @Test(
+        "bbf build of the line in BBF_TEST_SOURCES, docker run of the image, and a T-SQL batch over TDS",
+        .enabled(if: sources != nil, "set BBF_TEST_SOURCES to a directory holding a line's source archives to build a real image"),
+        .enabled(if: entrypoint != nil, "needs bbf-entrypoint: set BBF_TEST_ENTRYPOINT_BINARY or build .build/release/bbf-entrypoint"),
+        .enabled(if: engine != nil, "needs docker (with BuildKit) or podman: set BBF_TEST_ENGINE"),
+        .enabled(if: tsql != nil, "needs FreeTDS tsql on PATH (apt-get install freetds-bin)"),
+        .timeLimit(.minutes(120)))
+    func buildRunAndQuery() throws {
+        let sources = try #require(Self.sources)
+        let entrypoint = try #require(Self.entrypoint)
+        let engine = try #require(Self.engine)
+        let tsql = try #require(Self.tsql)
+        let versions = try TestSupport.realVersions()
+        let lineName = try #require(
+            Self.environment["BBF_TEST_LINE"]
+                ?? versions.lineNames.first { name in
+                    versions.lines[name].map { versions.sources(for: $0).allSatisfy { FileSystem.exists(sources + "/" + $0.file) } }
+                        ?? false
+                }, "no line has all its archives in \(sources)")
+        let line = try versions.line(named: lineName)
+
+        var arguments = [
+            "build", "--root", TestSupport.repositoryRoot, "--line", lineName, "--sources", sources, "--entrypoint-binary", entrypoint,
+            "--engine", engine.path, "--repository", "bbf-test",
+        ]
+        if let base = Self.environment["BBF_TEST_BASE_IMAGE"] { arguments += ["--base", base] }
+        let bbf = try #require(TestSupport.bbfExecutable)
+        let build = try ChildProcess.spawn(executable: bbf, arguments: arguments, environment: Self.environment, stdin: .null)
+        try #require(build.wait().isSuccess, "bbf build failed; its output is above")
+
+        let name = "bbf-test-\(Int.random(in: 100_000...999_999))"
+        let password = "Test-\(Int.random(in: 100_000...999_999))"
+        defer { _ = try? Command.run(engine.path, ["rm", "--force", name]) }
+        let run = try Command.run(
+            engine.path,
+            [
+                "run", "--detach", "--name", name, "--publish", "127.0.0.1::1433", "--env", "POSTGRES_PASSWORD=\(password)",
+                "--env", "BABELFISH_USER=babelfish_user", "--env", "BABELFISH_PASSWORD=\(password)", "bbf-test:\(lineName)",
+            ])
+        try #require(run.status.isSuccess, "\(run.standardError)")
+        let mapping = try Command.output(engine.path, ["port", name, "1433/tcp"])
+        let port = try #require(mapping.split(separator: "\n").first?.split(separator: ":").last.map(String.init), "no port in \(mapping)")
+
+        let batch = """
+            DECLARE @greeting nvarchar(40) = N'answer from Babelfish ';
+            SELECT @greeting + CAST(serverproperty('BabelfishVersion') AS nvarchar(20)) AS greeting, @@VERSION AS version
+            go
+            exit
+
+            """
+        let queryFile = try FileSystem.makeTemporaryDirectory(prefix: "bbf-tds-") + "/query.sql"
+        defer { try? FileSystem.removeTree(FileSystem.parent(of: queryFile)) }
+        try FileSystem.writeAtomically(queryFile, batch, permissions: 0o600)
+        let expected = "answer from Babelfish \(line.babelfish)"
+        var output = ""
+        let started = Instant.now()
+        while started.millisecondsElapsed() < 240_000 {
+            let result = try Command.run(
+                "/bin/sh",
+                ["-c", "\"$0\" -H 127.0.0.1 -p \"$1\" -U babelfish_user -P \"$2\" -D master < \"$3\"", tsql, port, password, queryFile])
+            output = result.standardOutput + result.standardError
+            if output.contains(expected) { break }
+            sleep(milliseconds: 2000)
+        }
+        if !output.contains(expected) {
+            let logs = try? Command.run(engine.path, ["logs", name])
+            Issue.record(
+                "no T-SQL answer over TDS within 240 s. tsql said:\n\(output)\ncontainer log:\n\(logs?.standardOutput ?? "")\(logs?.standardError ?? "")"
+            )
+        }
+        #expect(output.contains(expected))
+        #expect(output.contains("PostgreSQL \(line.postgres)"), "\(output)")
+        let seconds = Int(started.millisecondsElapsed() / 1000)
+        Console.error("T-SQL answered over TDS \(seconds) s after docker run")
+    }
+}

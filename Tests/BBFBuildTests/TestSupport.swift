@@ -1,0 +1,107 @@
+import BBFBuild
+import BBFSystem
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Paths and helpers shared by the tests.
+enum TestSupport {
+    /// The repository root (this file is Tests/BBFBuildTests/TestSupport.swift).
+    static let repositoryRoot: String = {
+        var path = #filePath
+        for _ in 0..<3 {
+            if let slash = path.lastIndex(of: "/") { path = String(path[..<slash]) }
+        }
+        return path
+    }()
+
+    static var layout: RepositoryLayout { RepositoryLayout(root: repositoryRoot) }
+
+    static func realVersions() throws -> Versions {
+        try layout.loadVersions(LiveRepositoryFiles())
+    }
+
+    static func fixture() throws -> Versions {
+        try Versions.parse(Fixtures.versionsJSON)
+    }
+
+    /// The fixture's text with `target` replaced by `replacement` (which must occur).
+    static func fixtureText(replacing target: String, with replacement: String) -> String {
+        #expect(Fixtures.versionsJSON.contains(target), "fixture has no \(target)")
+        return Fixtures.versionsJSON.replacing(target, with: replacement)
+    }
+
+    /// The issues parsing `text` reports (empty when it parses).
+    static func issues(_ text: String) -> [ValidationIssue] {
+        do {
+            _ = try Versions.parse(text)
+            return []
+        } catch {
+            return error.issues
+        }
+    }
+
+    /// The built `bbf` executable (the test target depends on it, so it sits next to the test binary).
+    static var bbfExecutable: String? {
+        var candidates: [String] = []
+        if let testBinary = try? FileSystem.symlinkTarget("/proc/self/exe") {
+            candidates.append(FileSystem.parent(of: testBinary) + "/bbf")
+        }
+        candidates += [repositoryRoot + "/.build/debug/bbf", repositoryRoot + "/.build/release/bbf"]
+        return candidates.first { FileSystem.isExecutable($0) }
+    }
+
+    /// Runs bbf with `arguments`, capturing its output.
+    static func bbf(_ arguments: [String], environment: [String: String] = ProcessEnvironment.current()) throws -> CommandResult {
+        let executable = try #require(bbfExecutable, "the bbf executable is not built")
+        return try Command.run(executable, arguments, environment: environment)
+    }
+
+    /// A scratch repository holding the fixture versions.json, its generated
+    /// Dockerfiles and an empty Package.swift; removed by the caller.
+    static func scratchRepository() throws -> (layout: RepositoryLayout, cleanup: () -> Void) {
+        let root = try FileSystem.makeTemporaryDirectory(prefix: "bbf-test-")
+        let layout = RepositoryLayout(root: root)
+        let files = LiveRepositoryFiles()
+        try files.write(layout.versionsPath, Fixtures.versionsJSON)
+        try files.write(layout.path("Package.swift"), "// scratch\n")
+        try Generator.write(try Generator.render(try fixture()), layout: layout, files: files)
+        return (layout, { try? FileSystem.removeTree(root) })
+    }
+
+    /// Every file under `root`, relative path → content.
+    static func snapshot(_ root: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        func walk(_ relative: String) throws {
+            let path = relative.isEmpty ? root : root + "/" + relative
+            guard let info = try FileSystem.info(path) else { return }
+            if info.kind == .directory {
+                for name in try FileSystem.contents(ofDirectory: path) {
+                    try walk(relative.isEmpty ? name : relative + "/" + name)
+                }
+            } else if info.kind == .regular {
+                result[relative] = try FileSystem.readText(path)
+            }
+        }
+        try walk("")
+        return result
+    }
+
+    static func which(_ name: String) -> String? {
+        findExecutable(name, path: ProcessEnvironment.current()["PATH"])
+    }
+}
+
+extension FileSystem {
+    /// The target of a symbolic link.
+    static func symlinkTarget(_ path: String) throws -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBufferPointer { readlink(path, $0.baseAddress!, $0.count) }
+        if count < 0 { throw SystemError("readlink", path) }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

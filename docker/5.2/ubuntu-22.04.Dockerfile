@@ -1,0 +1,303 @@
+# GENERATED — DO NOT EDIT. Rendered by `bbf dockerfile` from versions.json:
+#   line 5.2: Babelfish 5.2.0 on PostgreSQL 17.5, ANTLR 4.13.2
+#   engine tag BABEL_5_2_0__PG_17_5, extensions tag BABEL_5_2_0, source layout release-tarball
+#   distribution ubuntu-22.04: Ubuntu 22.04 LTS (jammy)
+# To change it, edit versions.json or patches/5.2/ and run `swift run bbf dockerfile`;
+# `bbf check` fails while this file differs from what the generator renders.
+#
+# Build it with `swift run bbf build --line 5.2` (see docs/BUILDING.md), or from the
+# repository root with `docker build -f <this file> .` (BuildKit) or `podman build --format docker`.
+# Build arguments:
+#   BUILD_IMAGE, RUNTIME_IMAGE, SWIFT_IMAGE  base images (references may carry @sha256: digests)
+#   SOURCES_FROM     download: fetch the archives and verify their sha256 (default)
+#                    context: take them from sources/ in the build context (air-gapped builds)
+#   ENTRYPOINT_FROM  swift: compile bbf-entrypoint in the Swift stage (default)
+#                    context: take entrypoint/<arch>/bbf-entrypoint from the build context
+#   SOURCE_REVISION  this repository's revision, recorded in the image labels
+# Portable to Docker 20.10+ with BuildKit and to podman/buildah 1.28+: no syntax line, no
+# heredocs, no COPY --link, no ADD --checksum (checksums are verified in RUN steps).
+#
+# WARNING: no sha256 is pinned yet for BABEL_5_2_0__PG_17_5.tar.gz, antlr4-4.13.2.tar.gz.
+# The build prints their checksums but cannot verify them; run `bbf pin --line 5.2`.
+
+ARG BUILD_IMAGE=ubuntu:22.04
+ARG RUNTIME_IMAGE=ubuntu:22.04
+ARG SWIFT_IMAGE=swift:6.3.1-jammy
+ARG SOURCES_FROM=download
+ARG ENTRYPOINT_FROM=swift
+
+# ----------------------------------------------------------------------------
+# builder: compilers and development packages (build stages only, never in the runtime image).
+FROM ${BUILD_IMAGE} AS builder
+ARG DEBIAN_FRONTEND=noninteractive
+# Slim images exclude man pages; openjdk's postinst still expects man1.
+RUN set -eux; mkdir -p /usr/share/man/man1; \
+    apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        bison \
+        build-essential \
+        ca-certificates \
+        cmake \
+        curl \
+        flex \
+        gettext \
+        libicu-dev \
+        libldap2-dev \
+        libossp-uuid-dev \
+        libpam0g-dev \
+        libreadline-dev \
+        libssl-dev \
+        libutfcpp-dev \
+        libxml2-dev \
+        libxslt1-dev \
+        openjdk-17-jre-headless \
+        patch \
+        perl \
+        pkg-config \
+        python3 \
+        uuid-dev \
+        zlib1g-dev; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+
+# ----------------------------------------------------------------------------
+# archives-download: fetch the source archives (SOURCES_FROM=download).
+FROM builder AS archives-download
+ARG SOURCES_FROM
+WORKDIR /src/archives
+# The guard keeps builders that run unused stages from downloading in air-gapped builds.
+RUN set -eux; if [ "${SOURCES_FROM:-download}" != download ]; then echo "SOURCES_FROM=$SOURCES_FROM: not downloading"; exit 0; fi; \
+    curl --fail --location --silent --show-error --retry 3 --output BABEL_5_2_0__PG_17_5.tar.gz https://github.com/babelfish-for-postgresql/babelfish-for-postgresql/releases/download/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz; \
+    curl --fail --location --silent --show-error --retry 3 --output antlr4-4.13.2.tar.gz https://github.com/antlr/antlr4/archive/refs/tags/4.13.2.tar.gz
+
+# ----------------------------------------------------------------------------
+# archives-context: the same archives from sources/ in the build context (SOURCES_FROM=context,
+# air-gapped builds; bbf build --sources DIR puts them there).
+FROM builder AS archives-context
+COPY sources/ /src/archives/
+
+# ----------------------------------------------------------------------------
+# archives: the chosen archives, each verified against versions.json.
+FROM archives-${SOURCES_FROM} AS archives
+ARG SOURCES_FROM
+WORKDIR /src/archives
+# A local-archive checksum only vouches for archives from the build context, never for downloads.
+RUN set -eu; verify() { \
+        file="$1"; upstream="$2"; local_archive="$3"; \
+        if [ "$SOURCES_FROM" != context ]; then local_archive=''; fi; \
+        if [ ! -f "$file" ]; then echo "ERROR: source archive $file is missing (air-gapped builds: put it in the directory given to bbf build --sources)" >&2; exit 1; fi; \
+        actual="$(sha256sum "$file")"; actual="${actual%% *}"; \
+        if [ -n "$upstream" ] && [ "$actual" = "$upstream" ]; then echo "sha256 OK: $file (the upstream archive)"; \
+        elif [ -n "$local_archive" ] && [ "$actual" = "$local_archive" ]; then echo "sha256 OK: $file (the local git-archive copy)"; \
+        elif [ -z "$upstream$local_archive" ]; then echo "WARNING: $file is NOT VERIFIED: versions.json lines[\"5.2\"].checksums has no sha256 for it. Its sha256 is $actual; record it with bbf pin --line 5.2." >&2; \
+        else echo "ERROR: sha256 mismatch for $file: it is $actual; versions.json expects ${upstream:-(none)} (upstream) or ${local_archive:-(none)} (local archive)" >&2; exit 1; \
+        fi; \
+    }; \
+    verify BABEL_5_2_0__PG_17_5.tar.gz '' ''; \
+    verify antlr4-4.13.2.tar.gz '' ''
+
+# ----------------------------------------------------------------------------
+# antlr: the ANTLR 4.13.2 C++ runtime. Its own stage, so a Babelfish-only bump reuses it.
+FROM builder AS antlr
+COPY --from=archives /src/archives/antlr4-4.13.2.tar.gz /src/archives/
+WORKDIR /src
+RUN set -eux; tar -xzf archives/antlr4-4.13.2.tar.gz; \
+    rm -r archives; \
+    if [ ! -d antlr4-4.13.2/runtime/Cpp ]; then echo 'ERROR: antlr4-4.13.2.tar.gz did not unpack to antlr4-4.13.2/runtime/Cpp (versions.json sources.antlr.directory); it holds:' >&2; ls -la >&2; exit 1; fi; \
+    mv antlr4-4.13.2 antlr4
+# No patches for the antlr tree (lines["5.2"].patches).
+# ANTLR_BUILD_CPP_TESTS=OFF: the runtime's tests would download googletest.
+RUN set -eux; cmake -S antlr4/runtime/Cpp -B antlr-build \
+        -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_INSTALL_PREFIX=/usr/local \
+        -DCMAKE_INSTALL_LIBDIR=lib \
+        -DWITH_DEMO=False \
+        -DANTLR_BUILD_CPP_TESTS=OFF; \
+    make -C antlr-build -j"$(nproc)"; \
+    make -C antlr-build install DESTDIR=/opt/antlr-install; \
+    test -f /opt/antlr-install/usr/local/lib/libantlr4-runtime.so.4.13.2
+
+# ----------------------------------------------------------------------------
+# sources: the Babelfish engine and extensions, unpacked to /src/engine and
+# /src/extensions (contrib/babelfishpg_*) whatever the source layout, checked, patched.
+FROM builder AS sources
+COPY --from=archives /src/archives/BABEL_5_2_0__PG_17_5.tar.gz /src/archives/
+WORKDIR /src
+RUN set -eux; tar -xzf archives/BABEL_5_2_0__PG_17_5.tar.gz; \
+    rm -r archives; \
+    if [ ! -d BABEL_5_2_0__PG_17_5/contrib/babelfishpg_tsql ]; then echo 'ERROR: BABEL_5_2_0__PG_17_5.tar.gz does not unpack to BABEL_5_2_0__PG_17_5/ with the extensions in contrib/babelfishpg_* (the layout that babelfish-for-postgresql/babelfish-for-postgresql .github/scripts/build.sh produces). Set lines["5.2"].sourceLayout to git-tags to build from the two repositories instead. The archive holds:' >&2; ls -la . BABEL_5_2_0__PG_17_5 >&2; exit 1; fi; \
+    mv BABEL_5_2_0__PG_17_5 engine; \
+    mkdir -p extensions/contrib; \
+    mv engine/contrib/babelfishpg_* extensions/contrib/
+# The trees must be the versions versions.json names.
+RUN set -eu; fail() { echo "ERROR: $*" >&2; exit 1; }; \
+    grep -qx "PACKAGE_VERSION='17.5'" engine/configure || fail "the engine sources are not PostgreSQL 17.5: engine/configure has $(grep '^PACKAGE_VERSION=' engine/configure). Check lines[\"5.2\"].postgres and the archive."; \
+    for extension in babelfishpg_money babelfishpg_common babelfishpg_tds babelfishpg_tsql; do [ -f "extensions/contrib/$extension/Makefile" ] || fail "extensions/contrib/$extension is missing from the Babelfish sources"; done; \
+    for setting in PGTSQL_MAJOR_VERSION=5 PGTSQL_MINOR_VERSION=2 PGTSQL_MICRO_VERSION=0; do grep -qx "$setting" extensions/contrib/babelfishpg_tsql/Version.config || fail "the extensions are not Babelfish 5.2.0 ($setting is not in extensions/contrib/babelfishpg_tsql/Version.config, which says: $(grep VERSION= extensions/contrib/babelfishpg_tsql/Version.config)). Check lines[\"5.2\"].babelfish and the archive."; done; \
+    [ -f extensions/contrib/babelfishpg_tsql/antlr/thirdparty/antlr/antlr-4.13.2-complete.jar ] || fail "the extensions do not ship antlr-4.13.2-complete.jar (extensions/contrib/babelfishpg_tsql/antlr/thirdparty/antlr holds: $(ls extensions/contrib/babelfishpg_tsql/antlr/thirdparty/antlr)). lines[\"5.2\"].antlr must be the ANTLR version of Babelfish 5.2.0."; \
+    grep -q 'antlr-4.13.2-complete.jar' extensions/contrib/babelfishpg_tsql/antlr/CMakeLists.txt || fail "babelfishpg_tsql/antlr/CMakeLists.txt does not use antlr-4.13.2-complete.jar; lines[\"5.2\"].antlr must be the ANTLR version of Babelfish 5.2.0."; \
+    echo "sources OK: PostgreSQL 17.5, Babelfish 5.2.0, ANTLR tool 4.13.2"
+# No patches for the engine and extensions trees (lines["5.2"].patches).
+
+# ----------------------------------------------------------------------------
+# engine: PostgreSQL 17.5 modified for Babelfish, with contrib (uuid-ossp is needed at run time).
+# Official configure flags plus --with-openssl; never --with-extra-version (it breaks sys.get_host_os()).
+FROM builder AS engine
+COPY --from=sources /src/engine /src/engine
+WORKDIR /src/engine
+RUN set -eux; ./configure --prefix=/opt/babelfish \
+        --with-ldap \
+        --with-libxml \
+        --with-pam \
+        --with-uuid=ossp \
+        --enable-nls \
+        --with-libxslt \
+        --with-icu \
+        --with-openssl; \
+    make -j"$(nproc)"; \
+    make install
+RUN set -eux; make -C contrib -j"$(nproc)"; \
+    make -C contrib install
+
+# ----------------------------------------------------------------------------
+# extensions: babelfishpg_money, _common, _tds and _tsql, in that order. The tsql Makefile
+# exports the ANTLR paths, so they are also given on the make command line.
+FROM engine AS extensions
+COPY --from=antlr /opt/antlr-install/usr/local/ /usr/local/
+COPY --from=sources /src/extensions /src/extensions
+ENV PG_CONFIG=/opt/babelfish/bin/pg_config \
+    PG_SRC=/src/engine \
+    ANTLR4_JAVA_BIN=/usr/bin/java \
+    ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime \
+    ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib
+WORKDIR /src/extensions/contrib
+# The server loads the ANTLR runtime from its own lib directory.
+RUN set -eux; cp -a /usr/local/lib/libantlr4-runtime.so.4.13.2 /opt/babelfish/lib/
+RUN set -eux; make -C babelfishpg_money -j"$(nproc)"; \
+    make -C babelfishpg_money install
+RUN set -eux; make -C babelfishpg_common -j"$(nproc)"; \
+    make -C babelfishpg_common install
+RUN set -eux; make -C babelfishpg_tds -j"$(nproc)"; \
+    make -C babelfishpg_tds install
+# babelfishpg_tsql/antlr first: a parallel clean build of tsql races otherwise.
+WORKDIR /src/extensions/contrib/babelfishpg_tsql/antlr
+RUN set -eux; cmake -Wno-dev .; \
+    make -j"$(nproc)" all
+WORKDIR /src/extensions/contrib
+# babelfishpg_tsql builds with -Werror; Ubuntu 22.04 LTS (jammy)'s compiler needs COPT=-Wno-error=maybe-uninitialized -fcommon
+# (versions.json distributions.ubuntu-22.04.compilerFlags).
+RUN set -eux; make -C babelfishpg_tsql -j"$(nproc)" cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon'; \
+    make -C babelfishpg_tsql install cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon'
+
+# ----------------------------------------------------------------------------
+# install: /opt/babelfish trimmed for run time: no headers, static libraries, PGXS or debug info.
+# pg_config and psql stay (bbf-entrypoint and people use them).
+FROM extensions AS install
+RUN set -eux; rm -r /opt/babelfish/include /opt/babelfish/lib/pkgconfig /opt/babelfish/lib/postgresql/pgxs; \
+    find /opt/babelfish -name '*.a' -type f -delete; \
+    find /opt/babelfish/bin /opt/babelfish/lib -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec strip --strip-unneeded {} +; \
+    test -x /opt/babelfish/bin/postgres; \
+    test -f /opt/babelfish/lib/libantlr4-runtime.so.4.13.2; \
+    for extension in babelfishpg_money babelfishpg_common babelfishpg_tds babelfishpg_tsql uuid-ossp; do test -f "/opt/babelfish/share/postgresql/extension/$extension.control"; done; \
+    du -sh /opt/babelfish
+
+# ----------------------------------------------------------------------------
+# entrypoint-swift: bbf-entrypoint compiled with the static Swift standard library (ENTRYPOINT_FROM=swift).
+# The build context is the repository root (Package.swift, Package.resolved, Sources/, Tests/).
+FROM ${SWIFT_IMAGE} AS entrypoint-swift
+ARG DEBIAN_FRONTEND=noninteractive
+ARG ENTRYPOINT_FROM
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        freetds-dev \
+        libpq-dev; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+COPY Package.* ./
+COPY Sources/ Sources/
+COPY Tests/ Tests/
+# The guard keeps builders that run unused stages from compiling when a prebuilt binary is used.
+RUN --mount=type=cache,id=bbf-swiftpm-ubuntu-22.04,target=/build/.build,sharing=locked \
+    set -eux; if [ "${ENTRYPOINT_FROM:-swift}" != swift ]; then echo "ENTRYPOINT_FROM=$ENTRYPOINT_FROM: not compiling"; mkdir -p /out; exit 0; fi; \
+    swift build -c release --static-swift-stdlib --product bbf-entrypoint; \
+    install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/bbf-entrypoint" /out/bbf-entrypoint
+
+# ----------------------------------------------------------------------------
+# entrypoint-context: a prebuilt bbf-entrypoint from entrypoint/<arch>/ in the build context
+# (ENTRYPOINT_FROM=context; bbf build --entrypoint-binary PATH puts it there).
+FROM ${BUILD_IMAGE} AS entrypoint-context
+ARG TARGETARCH
+COPY entrypoint/ /in/
+RUN set -eux; arch="${TARGETARCH:-$(dpkg --print-architecture)}"; \
+    if [ ! -f "/in/$arch/bbf-entrypoint" ]; then echo "ERROR: entrypoint/$arch/bbf-entrypoint is not in the build context (ENTRYPOINT_FROM=context): build it with swift build -c release --static-swift-stdlib --product bbf-entrypoint and pass it to bbf build --entrypoint-binary" >&2; exit 1; fi; \
+    install -D -m 0755 "/in/$arch/bbf-entrypoint" /out/bbf-entrypoint
+
+# ----------------------------------------------------------------------------
+# entrypoint: the chosen bbf-entrypoint.
+FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint
+
+# ----------------------------------------------------------------------------
+# runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images
+# keep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres.
+FROM ${RUNTIME_IMAGE} AS runtime
+ARG DEBIAN_FRONTEND=noninteractive
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        gzip \
+        libicu70 \
+        libldap-2.5-0 \
+        liblzma5 \
+        libossp-uuid16 \
+        libpam0g \
+        libpq5 \
+        libreadline8 \
+        libsasl2-2 \
+        libssl3 \
+        libstdc++6 \
+        libsybdb5 \
+        libxml2 \
+        libxslt1.1 \
+        xz-utils \
+        zlib1g \
+        zstd; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+RUN set -eux; groupadd --system --gid 999 postgres; \
+    useradd --system --uid 999 --gid postgres --home-dir /var/lib/babelfish --shell /bin/bash postgres; \
+    mkdir -p /var/lib/babelfish/data /var/run/postgresql /docker-entrypoint-initdb.d; \
+    chown -R postgres:postgres /var/lib/babelfish /var/run/postgresql; \
+    chmod 0700 /var/lib/babelfish/data; \
+    chmod 3775 /var/run/postgresql
+COPY --from=install /opt/babelfish /opt/babelfish
+COPY --from=entrypoint /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint
+RUN set -eux; test -x /usr/local/bin/bbf-entrypoint || { echo 'ERROR: no bbf-entrypoint (the entrypoint stage produced none)' >&2; exit 1; }; \
+    /opt/babelfish/bin/postgres --version; \
+    report="$(find /opt/babelfish /usr/local/bin/bbf-entrypoint -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec ldd {} + 2>&1 || true)"; \
+    case "$report" in *'not found'*) echo "ERROR: run-time libraries are missing (add their packages to versions.json distributions.ubuntu-22.04.packages.runtime); ldd says:" >&2; printf '%s\n' "$report" >&2; exit 1;; esac
+ENV PATH=/opt/babelfish/bin:$PATH \
+    PGDATA=/var/lib/babelfish/data \
+    LANG=C.UTF-8
+ARG RUNTIME_IMAGE
+ARG SOURCE_REVISION=unknown
+LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer edition)" \
+      org.opencontainers.image.description="PostgreSQL 17.5 with Babelfish 5.2.0 (TDS on port 1433), built from source" \
+      org.opencontainers.image.version="17.5-5.2.0" \
+      org.opencontainers.image.revision="${SOURCE_REVISION}" \
+      org.opencontainers.image.licenses="PostgreSQL AND Apache-2.0 AND BSD-3-Clause" \
+      org.opencontainers.image.base.name="${RUNTIME_IMAGE}" \
+      babelfish-dev.line="5.2" \
+      babelfish-dev.distribution="ubuntu-22.04" \
+      babelfish-dev.postgresql.version="17.5" \
+      babelfish-dev.babelfish.version="5.2.0" \
+      babelfish-dev.antlr.version="4.13.2" \
+      babelfish-dev.engine.tag="BABEL_5_2_0__PG_17_5" \
+      babelfish-dev.extensions.tag="BABEL_5_2_0" \
+      babelfish-dev.source.layout="release-tarball"
+EXPOSE 5432 1433
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]
+# Numeric, so Kubernetes can enforce runAsNonRoot; it is the postgres user created above.
+USER 999:999
+ENTRYPOINT ["bbf-entrypoint"]
+CMD ["postgres"]
