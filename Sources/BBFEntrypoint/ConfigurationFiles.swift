@@ -14,9 +14,13 @@ public enum ConfigurationFile {
     /// parse are skipped (PostgreSQL itself reports those).
     public static func parse(_ text: String) -> [Setting] {
         var settings: [Setting] = []
-        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            var scanner = Substring(rawLine)
-            skipSpaces(&scanner)
+        // Bytes first: postgresql.conf is mostly comments, and skipping them
+        // before any Character work keeps this off the boot's critical path.
+        let newline = UInt8(ascii: "\n")
+        for (index, bytes) in text.utf8.split(separator: newline, omittingEmptySubsequences: false).enumerated() {
+            let content = bytes.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+            guard let firstByte = content.first, firstByte != UInt8(ascii: "#") else { continue }
+            var scanner = Substring(String(decoding: content, as: UTF8.self))
             guard let first = scanner.first, first != "#" else { continue }
             var name = ""
             while let c = scanner.first, c.isLetter || c.isNumber || c == "_" || c == "." || c == "-" {
