@@ -243,3 +243,15 @@ extension FileSystem {
         access(path, X_OK) == 0
     }
 }
+
+extension FileSystem {
+    /// The target of a symbolic link (e.g. /proc/self/exe: this program's path).
+    public static func symlinkTarget(_ path: String) throws -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBufferPointer { pointer in
+            pointer.baseAddress.map { readlink(path, $0, pointer.count) } ?? -1
+        }
+        if count < 0 { throw SystemError("readlink", path) }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

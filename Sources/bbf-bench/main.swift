@@ -43,7 +43,7 @@ func fail(_ message: String) -> Never {
 }
 
 let options = parseOptions()
-let entrypoint = FileSystem.parent(of: (try? readLink("/proc/self/exe")) ?? CommandLine.arguments[0]) + "/bbf-entrypoint"
+let entrypoint = FileSystem.parent(of: (try? FileSystem.symlinkTarget("/proc/self/exe")) ?? CommandLine.arguments[0]) + "/bbf-entrypoint"
 guard FileSystem.exists(entrypoint) else { fail("no \(entrypoint): build it first (swift build -c release --static-swift-stdlib)") }
 let plainBin: String =
     options.postgresBin
@@ -53,13 +53,6 @@ let plainBin: String =
         }
         fail("no PostgreSQL found: pass --postgres-bin DIR")
     }()
-
-func readLink(_ path: String) throws -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink(path, &buffer, buffer.count - 1)
-    if count < 0 { throw SystemError("readlink", path) }
-    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
 
 // MARK: a scratch area the postgres user can use when this runs as root
 

@@ -95,13 +95,3 @@ enum TestSupport {
         findExecutable(name, path: ProcessEnvironment.current()["PATH"])
     }
 }
-
-extension FileSystem {
-    /// The target of a symbolic link.
-    static func symlinkTarget(_ path: String) throws -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBufferPointer { readlink(path, $0.baseAddress!, $0.count) }
-        if count < 0 { throw SystemError("readlink", path) }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}

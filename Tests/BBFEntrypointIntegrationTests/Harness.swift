@@ -10,7 +10,7 @@ import Testing
 enum TestEnvironment {
     /// The bbf-entrypoint built next to this test bundle.
     static let entrypoint: String = {
-        let executable = (try? readLink("/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = (try? FileSystem.symlinkTarget("/proc/self/exe")) ?? CommandLine.arguments[0]
         return FileSystem.parent(of: executable) + "/bbf-entrypoint"
     }()
 
@@ -45,13 +45,6 @@ enum TestEnvironment {
     }
 
     struct SkipError: Error {}
-
-    static func readLink(_ path: String) throws -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        if count < 0 { throw SystemError("readlink", path) }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }
 
 /// How a finished entrypoint ended, and what it printed.
