@@ -148,18 +148,7 @@ struct VersionsDecoder {
         let distribution = require(object, "distribution", at: path).flatMap {
             string($0, at: path.appending("distribution"), example: "\"debian-12\"")
         }
-        var layout: SourceLayout?
-        if let text = require(object, "sourceLayout", at: path).flatMap({
-            string($0, at: path.appending("sourceLayout"), example: "\"git-tags\"")
-        }) {
-            layout = SourceLayout(rawValue: text)
-            if layout == nil {
-                issues.append(
-                    ValidationIssue(
-                        path.appending("sourceLayout"), "\"\(text)\" is not a source layout",
-                        fix: "use one of: " + SourceLayout.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))
-            }
-        }
+        let layout: SourceLayout? = choice(object, "sourceLayout", at: path, example: "\"git-tags\"", kind: "source layout")
         let checksums = require(object, "checksums", at: path).flatMap {
             map($0, at: path.appending("checksums")) { decoder, value, entryPath in decoder.decodeChecksum(value, at: entryPath) }
         }
@@ -201,18 +190,7 @@ struct VersionsDecoder {
             let file = require(object, "file", at: entryPath).flatMap {
                 string($0, at: entryPath.appending("file"), example: "\"0001-fix.patch\"")
             }
-            var target: PatchTarget?
-            if let text = require(object, "target", at: entryPath).flatMap({
-                string($0, at: entryPath.appending("target"), example: "\"engine\"")
-            }) {
-                target = PatchTarget(rawValue: text)
-                if target == nil {
-                    issues.append(
-                        ValidationIssue(
-                            entryPath.appending("target"), "\"\(text)\" is not a patch target",
-                            fix: "use one of: " + PatchTarget.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))
-                }
-            }
+            let target: PatchTarget? = choice(object, "target", at: entryPath, example: "\"engine\"", kind: "patch target")
             if let file, let target { result.append(PatchEntry(file: file, target: target)) }
         }
         return result.count == elements.count ? result : nil
@@ -247,6 +225,23 @@ struct VersionsDecoder {
         if let value = object[key] { return value }
         issues.append(ValidationIssue(path.appending(key), "missing", fix: "add \"\(key)\" (see docs/BUILDING.md for the schema)"))
         return nil
+    }
+
+    /// A required string member that must name one of `T`'s cases.
+    private mutating func choice<T: RawRepresentable & CaseIterable>(
+        _ object: [String: JSONValue], _ key: String, at path: JSONPath, example: String, kind: String
+    ) -> T? where T.RawValue == String {
+        guard let text = require(object, key, at: path).flatMap({ string($0, at: path.appending(key), example: example) }) else {
+            return nil
+        }
+        guard let value = T(rawValue: text) else {
+            issues.append(
+                ValidationIssue(
+                    path.appending(key), "\"\(text)\" is not a \(kind)",
+                    fix: "use one of: " + T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))
+            return nil
+        }
+        return value
     }
 
     private mutating func string(_ value: JSONValue, at path: JSONPath, example: String) -> String? {

@@ -29,6 +29,9 @@ struct VersionsTests {
 
     static let badInputs: [BadInput] = [
         BadInput(
+            target: #""sourceLayout": "release-tarball""#, replacement: #""sourceLayout": "tarball""#,
+            path: #"lines["5.2"].sourceLayout"#, problem: #""tarball" is not a source layout"#),
+        BadInput(
             target: #""postgres": "17.5""#, replacement: #""postgres": "17""#, path: #"lines["5.2"].postgres"#,
             problem: "not a PostgreSQL version"),
         BadInput(
