@@ -123,27 +123,12 @@ struct VersionsDecoder {
 
     private mutating func decodeLine(_ value: JSONValue, at path: JSONPath) -> ReleaseLine? {
         guard let object = members(value, at: path, keys: VersionsKeys.line) else { return nil }
-        var postgres: PostgresVersion?
-        if let text = require(object, "postgres", at: path).flatMap({ string($0, at: path.appending("postgres"), example: "\"17.5\"") }) {
-            postgres = PostgresVersion(text)
-            if postgres == nil {
-                issues.append(
-                    ValidationIssue(
-                        path.appending("postgres"), "\"\(text)\" is not a PostgreSQL version",
-                        fix: "write MAJOR.MINOR, e.g. \"17.5\" (PostgreSQL 10 and later have two parts)"))
-            }
-        }
-        var babelfish: BabelfishVersion?
-        if let text = require(object, "babelfish", at: path).flatMap({ string($0, at: path.appending("babelfish"), example: "\"5.2.0\"") })
-        {
-            babelfish = BabelfishVersion(text)
-            if babelfish == nil {
-                issues.append(
-                    ValidationIssue(
-                        path.appending("babelfish"), "\"\(text)\" is not a Babelfish version",
-                        fix: "write MAJOR.MINOR.PATCH, e.g. \"5.2.0\""))
-            }
-        }
+        let postgres: PostgresVersion? = parsed(
+            object, "postgres", at: path, example: "\"17.5\"", as: PostgresVersion.init, kind: "PostgreSQL version",
+            fix: "write MAJOR.MINOR, e.g. \"17.5\" (PostgreSQL 10 and later have two parts)")
+        let babelfish: BabelfishVersion? = parsed(
+            object, "babelfish", at: path, example: "\"5.2.0\"", as: BabelfishVersion.init, kind: "Babelfish version",
+            fix: "write MAJOR.MINOR.PATCH, e.g. \"5.2.0\"")
         let antlr = require(object, "antlr", at: path).flatMap { string($0, at: path.appending("antlr"), example: "\"4.13.2\"") }
         let distribution = require(object, "distribution", at: path).flatMap {
             string($0, at: path.appending("distribution"), example: "\"debian-12\"")
@@ -227,21 +212,29 @@ struct VersionsDecoder {
         return nil
     }
 
+    /// A required string member that `parse` must accept; otherwise an issue
+    /// saying it is not a `kind`, with `fix`.
+    private mutating func parsed<T>(
+        _ object: [String: JSONValue], _ key: String, at path: JSONPath, example: String,
+        as parse: (String) -> T?, kind: String, fix: String
+    ) -> T? {
+        guard let text = require(object, key, at: path).flatMap({ string($0, at: path.appending(key), example: example) }) else {
+            return nil
+        }
+        guard let value = parse(text) else {
+            issues.append(ValidationIssue(path.appending(key), "\"\(text)\" is not a \(kind)", fix: fix))
+            return nil
+        }
+        return value
+    }
+
     /// A required string member that must name one of `T`'s cases.
     private mutating func choice<T: RawRepresentable & CaseIterable>(
         _ object: [String: JSONValue], _ key: String, at path: JSONPath, example: String, kind: String
     ) -> T? where T.RawValue == String {
-        guard let text = require(object, key, at: path).flatMap({ string($0, at: path.appending(key), example: example) }) else {
-            return nil
-        }
-        guard let value = T(rawValue: text) else {
-            issues.append(
-                ValidationIssue(
-                    path.appending(key), "\"\(text)\" is not a \(kind)",
-                    fix: "use one of: " + T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))
-            return nil
-        }
-        return value
+        parsed(
+            object, key, at: path, example: example, as: T.init(rawValue:), kind: kind,
+            fix: "use one of: " + T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
     }
 
     private mutating func string(_ value: JSONValue, at path: JSONPath, example: String) -> String? {
