@@ -36,9 +36,11 @@ struct Boot {
     func settingRemarks() throws -> [String] {
         guard state.babelfish else { return [] }
         var remarks: [String] = []
+        var settings: ClusterSettings?
         func compare(_ variable: String, wanted: String, setting: String, defaultValue: String?, what: String) throws {
             guard config.explicitlySet.contains(variable) else { return }
-            guard let actual = try context.clusterSetting(setting) ?? defaultValue else { return }
+            if settings == nil { settings = try context.clusterSettings() }
+            guard let actual = settings?.value(of: setting) ?? defaultValue else { return }
             if actual.lowercased() != wanted.lowercased() {
                 remarks.append(
                     "\(variable)=\(wanted) is not applied: this cluster was initialized with \(what) \(actual), which cannot change after initialization. Unset \(variable), or start from an empty volume to get a new cluster."
@@ -79,7 +81,7 @@ struct Boot {
             )
         }
         Log.info("Babelfish \(recorded) -> \(available): updating the extensions in this cluster")
-        let databaseName = try context.clusterSetting("babelfishpg_tsql.database_name") ?? config.babelfishDatabase
+        let databaseName = try context.clusterSettings().value(of: "babelfishpg_tsql.database_name") ?? config.babelfishDatabase
         let server = try TemporaryServer.start(
             context.temporaryServerOptions(listenOnLoopback: false, relaxedDurability: false, managesConfiguration: true))
         let installed: String?

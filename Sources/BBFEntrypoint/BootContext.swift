@@ -47,17 +47,12 @@ struct BootContext {
         }
     }
 
-    /// A setting as the cluster's own files give it: postgresql.auto.conf
-    /// (ALTER SYSTEM) first, then postgresql.conf.
-    func clusterSetting(_ name: String) throws -> String? {
-        for file in ["postgresql.auto.conf", "postgresql.conf"] {
-            if let text = try FileSystem.readTextIfPresent(path(file)),
-                let value = ConfigurationFile.lastValue(of: name, in: ConfigurationFile.parse(text))
-            {
-                return value
-            }
+    /// The cluster's own settings files, read once.
+    func clusterSettings() throws -> ClusterSettings {
+        func read(_ file: String) throws -> [ConfigurationFile.Setting] {
+            try FileSystem.readTextIfPresent(path(file)).map(ConfigurationFile.parse) ?? []
         }
-        return nil
+        return ClusterSettings(alterSystem: try read("postgresql.auto.conf"), configuration: try read("postgresql.conf"))
     }
 
     /// Refuses to go on when a server still runs on the data directory.
@@ -68,6 +63,17 @@ struct BootContext {
         throw EntrypointError(
             .unsupportedDataDirectory,
             "a PostgreSQL server (pid \(pid)) is running on PGDATA=\(dataDirectory). Stop it first; nothing was changed.")
+    }
+}
+
+/// Settings as the cluster's own files give them: postgresql.auto.conf
+/// (ALTER SYSTEM) first, then postgresql.conf.
+struct ClusterSettings {
+    var alterSystem: [ConfigurationFile.Setting]
+    var configuration: [ConfigurationFile.Setting]
+
+    func value(of name: String) -> String? {
+        ConfigurationFile.lastValue(of: name, in: alterSystem) ?? ConfigurationFile.lastValue(of: name, in: configuration)
     }
 }
 

@@ -58,28 +58,25 @@ public enum Entrypoint {
                 Log.error("\(command[0]): command not found on PATH")
                 return 127
             }
-            let failure = replaceProcess(
-                executable: executable, arguments: Array(command.dropFirst()), argv0: command[0], environment: environment)
-            Log.error("\(failure)")
-            return 126
+            return execReporting(executable, Array(command.dropFirst()), argv0: command[0], environment: environment)
         case .postgresInformation(let postgresArguments):
-            let failure = replaceProcess(
-                executable: findExecutable("postgres", path: environment["PATH"]) ?? "postgres",
-                arguments: postgresArguments, argv0: "postgres", environment: environment)
-            Log.error("\(failure)")
-            return 126
+            let postgres = findExecutable("postgres", path: environment["PATH"]) ?? "postgres"
+            return execReporting(postgres, postgresArguments, argv0: "postgres", environment: environment)
         case .postgres(let postgresArguments):
             do {
                 try boot(postgresArguments: postgresArguments, environment: environment)
-                return 1
-            } catch let error as EntrypointError {
-                Log.error(error.description)
-                return 1
             } catch {
                 Log.error("\(error)")
-                return 1
             }
+            return 1
         }
+    }
+
+    /// Execs a program unchanged; on failure logs why and returns 126.
+    private static func execReporting(_ executable: String, _ arguments: [String], argv0: String, environment: [String: String]) -> Int32 {
+        let failure = replaceProcess(executable: executable, arguments: arguments, argv0: argv0, environment: environment)
+        Log.error("\(failure)")
+        return 126
     }
 
     /// The boot, in order. Returns only if exec fails.
