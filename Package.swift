@@ -27,6 +27,9 @@ let package = Package(
         // the few things Swift cannot do safely between fork and exec.
         .target(name: "CBBFSupport"),
 
+        // The image's fixed layout (paths, ports, uid): read by the entrypoint and the Dockerfile renderer.
+        .target(name: "BBFImage"),
+
         // Side effects behind small types: processes, files, privileges, signals.
         .target(name: "BBFSystem", dependencies: ["CBBFSupport"]),
         // libpq: one owner of the connection, errors with SQLSTATE.
@@ -36,12 +39,12 @@ let package = Package(
         // The entrypoint's logic: configuration, decisions, the boot flow.
         .target(
             name: "BBFEntrypoint",
-            dependencies: ["BBFSystem", "PostgresClient", "TDSClient"]
+            dependencies: ["BBFImage", "BBFSystem", "PostgresClient", "TDSClient"]
         ),
         .executableTarget(name: "bbf-entrypoint", dependencies: ["BBFEntrypoint"]),
 
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
-        .target(name: "BBFBuild", dependencies: ["BBFSystem"]),
+        .target(name: "BBFBuild", dependencies: ["BBFImage", "BBFSystem"]),
         .executableTarget(
             name: "bbf",
             dependencies: [

@@ -1,23 +1,19 @@
-/// Fixed facts about the image's file system and interface. These are the
-/// contract with bbf-entrypoint, not versions, so they live here and not in
-/// versions.json.
+import BBFImage
+
+/// The image facts the Dockerfile renderer uses (shared with bbf-entrypoint
+/// through `ImageFacts`) and the build-only ones.
 public enum ImageLayout {
-    /// Install prefix of PostgreSQL and Babelfish. It must not contain
-    /// "postgres" or "pgsql", so extensions land in lib/postgresql and
-    /// share/postgresql/extension.
-    public static let prefix = "/opt/babelfish"
-    public static let dataDirectory = "/var/lib/babelfish/data"
-    public static let home = "/var/lib/babelfish"
-    public static let socketDirectory = "/var/run/postgresql"
-    public static let initScriptsDirectory = "/docker-entrypoint-initdb.d"
-    public static let entrypoint = "/usr/local/bin/bbf-entrypoint"
-    /// The `postgres` user and group, as in the official postgres image.
-    public static let userID = 999
-    public static let groupID = 999
-    public static let postgresPort = 5432
-    public static let tdsPort = 1433
-    /// Prefix of the image's own labels (OCI labels use org.opencontainers.image.*).
-    public static let labelPrefix = "babelfish-dev"
+    public static let prefix = ImageFacts.prefix
+    public static let dataDirectory = ImageFacts.dataDirectory
+    public static let home = ImageFacts.home
+    public static let socketDirectory = ImageFacts.socketDirectory
+    public static let initScriptsDirectory = ImageFacts.initScriptsDirectory
+    public static let entrypoint = ImageFacts.entrypoint
+    public static let userID = ImageFacts.userID
+    public static let groupID = ImageFacts.groupID
+    public static let postgresPort = ImageFacts.postgresPort
+    public static let tdsPort = ImageFacts.tdsPort
+    public static let labelPrefix = ImageFacts.labelPrefix
     /// Where the ANTLR runtime is installed in the build stages: the tsql
     /// Makefile and antlr/CMakeLists.txt hard-code /usr/local.
     public static let antlrPrefix = "/usr/local"

@@ -1,3 +1,5 @@
+import BBFImage
+
 /// How host (TCP) connections authenticate, written to pg_hba.conf at initialization.
 public enum HostAuthMethod: String, Sendable, CaseIterable {
     case md5
@@ -23,14 +25,14 @@ public enum InitDurability: String, Sendable, CaseIterable {
 
 /// The entrypoint's settings, read from the environment.
 public struct EntrypointConfiguration: Equatable, Sendable {
-    public var dataDirectory = "/var/lib/babelfish/data"
+    public var dataDirectory = ImageFacts.dataDirectory
     public var superuser = "postgres"
     public var superuserPassword: String?
     /// POSTGRES_DB when it names a database other than "postgres".
     public var extraDatabase: String?
     public var initdbArguments: [String] = []
     public var hostAuthMethod = HostAuthMethod.md5
-    public var socketDirectory = "/var/run/postgresql"
+    public var socketDirectory = ImageFacts.socketDirectory
     public var babelfishEnabled = true
     public var babelfishUser = "babelfish_user"
     public var babelfishPassword: String?
@@ -38,8 +40,8 @@ public struct EntrypointConfiguration: Equatable, Sendable {
     public var migrationMode = MigrationMode.multiDB
     /// `babelfishpg_tsql.server_collation_name`; nil keeps Babelfish's default.
     public var collation: String?
-    public var tdsPort = 1433
-    public var initScriptsDirectory = "/docker-entrypoint-initdb.d"
+    public var tdsPort = ImageFacts.tdsPort
+    public var initScriptsDirectory = ImageFacts.initScriptsDirectory
     public var durability = InitDurability.relaxed
     /// Fault injection for tests: `<step>` kills the entrypoint with SIGKILL
     /// just before that initialization step; `server@<step>` kills the

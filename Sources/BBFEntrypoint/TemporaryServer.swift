@@ -1,3 +1,4 @@
+import BBFImage
 import BBFSystem
 import PostgresClient
 
@@ -50,7 +51,7 @@ final class TemporaryServer {
             while tdsPort == port { tdsPort = try Network.freeLoopbackPort() }
             let endpoints = ManagedFiles.Endpoints(
                 listenAddresses: options.listenOnLoopback ? "127.0.0.1" : "", socketDirectory: socketDirectory,
-                tdsPort: tdsPort ?? options.managedConfiguration?.tdsPort ?? 1433)
+                tdsPort: tdsPort ?? options.managedConfiguration?.tdsPort ?? ImageFacts.tdsPort)
             if let config = options.managedConfiguration {
                 let path = options.dataDirectory + "/" + ManagedFiles.managedConfiguration
                 try FileSystem.writeAtomically(path, ManagedFiles.renderManagedConfiguration(config, endpoints: endpoints))
