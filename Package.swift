@@ -10,7 +10,8 @@ let package = Package(
         .executable(name: "bbf-bench", targets: ["bbf-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // C libraries, linked dynamically from the system.
@@ -23,6 +24,7 @@ let package = Package(
             name: "CSybDB",
             providers: [.apt(["freetds-dev"]), .brew(["freetds"])]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         // fork/exec with a parent-death signal and async-signal-safe handlers:
         // the few things Swift cannot do safely between fork and exec.
         .target(name: "CBBFSupport"),
@@ -42,6 +44,12 @@ let package = Package(
             dependencies: ["BBFImage", "BBFSystem", "PostgresClient", "TDSClient"]
         ),
         .executableTarget(name: "bbf-entrypoint", dependencies: ["BBFEntrypoint"]),
+
+        // Streaming tar, gzip and SHA-256: backup archives, image layers, volume saves.
+        .target(
+            name: "BBFArchive",
+            dependencies: ["BBFSystem", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
         .target(name: "BBFBuild", dependencies: ["BBFImage", "BBFSystem"]),
@@ -64,6 +72,7 @@ let package = Package(
             name: "BBFEntrypointIntegrationTests",
             dependencies: ["BBFEntrypoint", "BBFSystem", "PostgresClient", "TDSClient", "bbf-entrypoint"]
         ),
+        .testTarget(name: "BBFArchiveTests", dependencies: ["BBFArchive", "BBFSystem"]),
         .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFSystem", "bbf"]),
     ],
     swiftLanguageModes: [.v6]
