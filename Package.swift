@@ -51,12 +51,21 @@ let package = Package(
             dependencies: ["BBFSystem", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // Ordinary child processes (pg_dump, psql, aws, skopeo, docker) through Foundation.Process.
+        .target(name: "BBFProcess"),
+        // The pipeline: backup archives and manifests, bbf backup, bbf bake.
+        .target(
+            name: "BBFPipeline",
+            dependencies: ["BBFArchive", "BBFImage", "BBFProcess", "BBFSystem", "PostgresClient"]
+        ),
+
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
         .target(name: "BBFBuild", dependencies: ["BBFImage", "BBFSystem"]),
         .executableTarget(
             name: "bbf",
             dependencies: [
                 "BBFBuild",
+                "BBFPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +81,15 @@ let package = Package(
             name: "BBFEntrypointIntegrationTests",
             dependencies: ["BBFEntrypoint", "BBFSystem", "PostgresClient", "TDSClient", "bbf-entrypoint"]
         ),
+        // What the integration tests share: built products, real servers (PostgreSQL, S3, registry).
+        .target(name: "BBFTestSupport", dependencies: ["BBFSystem", "PostgresClient"], path: "Tests/BBFTestSupport"),
         .testTarget(name: "BBFArchiveTests", dependencies: ["BBFArchive", "BBFSystem"]),
+        .testTarget(
+            name: "BBFPipelineTests",
+            dependencies: [
+                "BBFPipeline", "BBFArchive", "BBFProcess", "BBFSystem", "BBFTestSupport", "PostgresClient", "bbf", "bbf-entrypoint",
+            ]
+        ),
         .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFSystem", "bbf"]),
     ],
     swiftLanguageModes: [.v6]

@@ -24,3 +24,8 @@ public enum ImageFacts {
     /// Prefix of the image's own labels (OCI labels use org.opencontainers.image.*).
     public static let labelPrefix = "babelfish-dev"
 }
+
+/// The project's version: bbf, bbf-entrypoint and the images they make.
+public enum ProjectVersion {
+    public static let current = "0.2.0"
+}
