@@ -138,13 +138,17 @@ public struct S3Store: ArchiveStore {
     public static func names(inListing json: Data, prefix: String) throws(PipelineError) -> [String] {
         if json.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d }) { return [] }
         struct Listing: Decodable {
-            struct Object: Decodable { var Key: String }
-            var Contents: [Object]?
+            struct Object: Decodable {
+                var key: String
+                enum CodingKeys: String, CodingKey { case key = "Key" }
+            }
+            var contents: [Object]?
+            enum CodingKeys: String, CodingKey { case contents = "Contents" }
         }
         let listing = try PipelineJSON.decode(Listing.self, from: json, name: "the S3 listing")
-        return (listing.Contents ?? []).compactMap { object in
-            guard object.Key.hasPrefix(prefix) else { return nil }
-            let name = String(object.Key.dropFirst(prefix.count))
+        return (listing.contents ?? []).compactMap { object in
+            guard object.key.hasPrefix(prefix) else { return nil }
+            let name = String(object.key.dropFirst(prefix.count))
             return name.isEmpty || name.contains("/") ? nil : name
         }.sorted()
     }
