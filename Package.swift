@@ -53,10 +53,12 @@ let package = Package(
 
         // Ordinary child processes (pg_dump, psql, aws, skopeo, docker) through Foundation.Process.
         .target(name: "BBFProcess"),
+        // Images without a daemon (OCI layouts, deterministic layers, skopeo) and the container engines.
+        .target(name: "BBFContainer", dependencies: ["BBFArchive", "BBFProcess", "BBFSystem"]),
         // The pipeline: backup archives and manifests, bbf backup, bbf bake.
         .target(
             name: "BBFPipeline",
-            dependencies: ["BBFArchive", "BBFImage", "BBFProcess", "BBFSystem", "PostgresClient"]
+            dependencies: ["BBFArchive", "BBFContainer", "BBFImage", "BBFProcess", "BBFSystem", "PostgresClient"]
         ),
 
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
@@ -84,6 +86,7 @@ let package = Package(
         // What the integration tests share: built products, real servers (PostgreSQL, S3, registry).
         .target(name: "BBFTestSupport", dependencies: ["BBFSystem", "PostgresClient"], path: "Tests/BBFTestSupport"),
         .testTarget(name: "BBFArchiveTests", dependencies: ["BBFArchive", "BBFSystem"]),
+        .testTarget(name: "BBFContainerTests", dependencies: ["BBFContainer", "BBFArchive", "BBFSystem", "BBFTestSupport"]),
         .testTarget(
             name: "BBFPipelineTests",
             dependencies: [

@@ -1,0 +1,157 @@
+import BBFArchive
+import BBFSystem
+import Foundation
+
+/// A layer written into an OCI layout: the descriptor of its compressed blob
+/// and the diff_id (SHA-256 of the uncompressed tar) the config lists.
+public struct WrittenLayer: Equatable, Sendable {
+    public var descriptor: OCIDescriptor
+    public var diffID: String
+    public var uncompressedSize: Int64
+    public var files: Int
+}
+
+/// Writes a directory tree as a deterministic layer: entries sorted by name,
+/// every mtime fixed, numeric owners given by the caller (never the build
+/// machine's), no user or group names. The same tree gives the same digest.
+public enum ImageLayer {
+    /// - Parameters:
+    ///   - directory: the tree on this machine.
+    ///   - imagePath: where it lands in the image, without a leading "/" (e.g. `var/lib/babelfish/data`).
+    ///   - mtime: seconds since the epoch for every entry.
+    ///   - skip: relative paths to leave out (checked for files and directories).
+    public static func write(
+        directory: String, as imagePath: String, uid: Int, gid: Int, mtime: Int, into layout: OCILayout, gzipLevel: Int32 = 1,
+        skip: (String) -> Bool = { _ in false }
+    ) throws(ContainerError) -> WrittenLayer {
+        let temporary = layout.path + "/blobs/sha256/.layer-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).partial"
+        do {
+            let file = try FileSink(path: temporary, permissions: 0o644)
+            let compressed = HashingSink(file)
+            let uncompressed = HashingSink(try GzipSink(compressed, level: gzipLevel))
+            let writer = TarWriter(uncompressed)
+            var files = 0
+            func add(_ relative: String) throws {
+                let full = relative.isEmpty ? directory : directory + "/" + relative
+                let target = relative.isEmpty ? imagePath : imagePath + "/" + relative
+                guard let info = try FileSystem.info(full) else {
+                    throw ContainerError(.layout, "\(full) disappeared while the layer was written: nothing may change the directory meanwhile")
+                }
+                switch info.kind {
+                case .directory:
+                    try writer.add(TarEntry(path: target, kind: .directory, mode: UInt32(info.permissions), uid: uid, gid: gid, mtime: mtime))
+                    for name in try FileSystem.contents(ofDirectory: full) {
+                        let child = relative.isEmpty ? name : relative + "/" + name
+                        if !skip(child) { try add(child) }
+                    }
+                case .regular:
+                    try writer.add(
+                        TarEntry(path: target, kind: .file, mode: UInt32(info.permissions), uid: uid, gid: gid, mtime: mtime, size: info.size),
+                        content: try FileSource(path: full))
+                    files += 1
+                case .symlink:
+                    try writer.add(
+                        TarEntry(
+                            path: target, kind: .symlink(target: try FileSystem.symlinkTarget(full)), mode: 0o777, uid: uid, gid: gid, mtime: mtime))
+                case .other:
+                    throw ContainerError(.layout, "\(full) is neither a file, a directory nor a symlink: it cannot go into an image layer")
+                }
+            }
+            try add("")
+            try writer.finish()
+            let digest = "sha256:" + compressed.digest
+            let final = layout.blobPath(digest)
+            if rename(temporary, final) != 0 {
+                throw ContainerError(.layout, "cannot move the layer to \(final): \(String(cString: strerror(errno)))")
+            }
+            return WrittenLayer(
+                descriptor: OCIDescriptor(mediaType: OCIMediaType.layerGzip, digest: digest, size: compressed.count),
+                diffID: "sha256:" + uncompressed.digest, uncompressedSize: uncompressed.count, files: files)
+        } catch let error as ContainerError {
+            unlink(temporary)
+            throw error
+        } catch {
+            unlink(temporary)
+            throw ContainerError(.layout, "cannot write the layer from \(directory): \(error)")
+        }
+    }
+}
+
+/// Adds layers and metadata to an image in an OCI layout, the way a
+/// Dockerfile's COPY + LABEL would, but without a daemon. Every field of the
+/// base config and manifest that is not touched is kept as it was.
+public enum ImageAssembly {
+    public struct Addition: Sendable {
+        public var layer: WrittenLayer
+        /// Merged into the config's Labels (docker inspect, skopeo inspect).
+        public var labels: [String: String]
+        /// Merged into the manifest's annotations.
+        public var annotations: [String: String]
+        /// The config's `created` (RFC 3339).
+        public var created: String
+        /// The history entry's `created_by`.
+        public var createdBy: String
+
+        public init(layer: WrittenLayer, labels: [String: String], annotations: [String: String], created: String, createdBy: String) {
+            self.layer = layer
+            self.labels = labels
+            self.annotations = annotations
+            self.created = created
+            self.createdBy = createdBy
+        }
+    }
+
+    /// The base image's config (as an object) from the layout.
+    public static func config(of manifestDescriptor: OCIDescriptor, in layout: OCILayout) throws(ContainerError) -> (
+        manifest: [String: Any], config: [String: Any]
+    ) {
+        let manifest = try OCIJSON.object(try layout.readBlob(manifestDescriptor.digest), name: "the base manifest")
+        guard let configDescriptor = manifest["config"] as? [String: Any], let configDigest = configDescriptor["digest"] as? String else {
+            throw ContainerError(.layout, "the base manifest has no config (is it an index? pass one platform's image)")
+        }
+        return (manifest, try OCIJSON.object(try layout.readBlob(configDigest), name: "the base config"))
+    }
+
+    /// Labels of the image a manifest descriptor names.
+    public static func labels(of manifestDescriptor: OCIDescriptor, in layout: OCILayout) throws(ContainerError) -> [String: String] {
+        let (_, config) = try config(of: manifestDescriptor, in: layout)
+        return ((config["config"] as? [String: Any])?["Labels"] as? [String: String]) ?? [:]
+    }
+
+    /// Writes the new config and manifest; returns the new manifest's descriptor.
+    public static func add(_ addition: Addition, to base: OCIDescriptor, in layout: OCILayout) throws(ContainerError) -> OCIDescriptor {
+        var (manifest, config) = try config(of: base, in: layout)
+        guard (manifest["mediaType"] as? String ?? OCIMediaType.manifest) == OCIMediaType.manifest else {
+            throw ContainerError(.layout, "the base manifest is \(manifest["mediaType"] ?? "?"), not an OCI image manifest (copy it with skopeo into an oci: layout first)")
+        }
+        var rootfs = config["rootfs"] as? [String: Any] ?? ["type": "layers"]
+        var diffIDs = rootfs["diff_ids"] as? [String] ?? []
+        let layers = manifest["layers"] as? [[String: Any]] ?? []
+        guard diffIDs.count == layers.count else {
+            throw ContainerError(.layout, "the base image lists \(layers.count) layers but \(diffIDs.count) diff_ids: it is malformed")
+        }
+        diffIDs.append(addition.layer.diffID)
+        rootfs["diff_ids"] = diffIDs
+        config["rootfs"] = rootfs
+        var runtime = config["config"] as? [String: Any] ?? [:]
+        var labels = runtime["Labels"] as? [String: String] ?? [:]
+        labels.merge(addition.labels) { $1 }
+        runtime["Labels"] = labels
+        config["config"] = runtime
+        config["created"] = addition.created
+        var history = config["history"] as? [[String: Any]] ?? []
+        history.append(["created": addition.created, "created_by": addition.createdBy, "comment": "bbf"])
+        config["history"] = history
+        let configDescriptor = try layout.writeBlob(try OCIJSON.data(config), mediaType: OCIMediaType.config)
+
+        manifest["config"] = ["mediaType": OCIMediaType.config, "digest": configDescriptor.digest, "size": configDescriptor.size]
+        manifest["layers"] =
+            layers + [["mediaType": addition.layer.descriptor.mediaType, "digest": addition.layer.descriptor.digest, "size": addition.layer.descriptor.size]]
+        var annotations = manifest["annotations"] as? [String: String] ?? [:]
+        annotations.merge(addition.annotations) { $1 }
+        manifest["annotations"] = annotations
+        manifest["mediaType"] = OCIMediaType.manifest
+        manifest["schemaVersion"] = 2
+        return try layout.writeBlob(try OCIJSON.data(manifest), mediaType: OCIMediaType.manifest)
+    }
+}
