@@ -58,7 +58,9 @@ let package = Package(
         // The pipeline: backup archives and manifests, bbf backup, bbf bake.
         .target(
             name: "BBFPipeline",
-            dependencies: ["BBFArchive", "BBFContainer", "BBFImage", "BBFProcess", "BBFSystem", "PostgresClient"]
+            dependencies: [
+                "BBFArchive", "BBFContainer", "BBFEntrypoint", "BBFImage", "BBFProcess", "BBFSystem", "PostgresClient", "TDSClient",
+            ]
         ),
 
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
@@ -67,6 +69,7 @@ let package = Package(
             name: "bbf",
             dependencies: [
                 "BBFBuild",
+                "BBFContainer",
                 "BBFPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

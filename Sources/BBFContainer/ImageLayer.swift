@@ -35,24 +35,28 @@ public enum ImageLayer {
                 let full = relative.isEmpty ? directory : directory + "/" + relative
                 let target = relative.isEmpty ? imagePath : imagePath + "/" + relative
                 guard let info = try FileSystem.info(full) else {
-                    throw ContainerError(.layout, "\(full) disappeared while the layer was written: nothing may change the directory meanwhile")
+                    throw ContainerError(
+                        .layout, "\(full) disappeared while the layer was written: nothing may change the directory meanwhile")
                 }
                 switch info.kind {
                 case .directory:
-                    try writer.add(TarEntry(path: target, kind: .directory, mode: UInt32(info.permissions), uid: uid, gid: gid, mtime: mtime))
+                    try writer.add(
+                        TarEntry(path: target, kind: .directory, mode: UInt32(info.permissions), uid: uid, gid: gid, mtime: mtime))
                     for name in try FileSystem.contents(ofDirectory: full) {
                         let child = relative.isEmpty ? name : relative + "/" + name
                         if !skip(child) { try add(child) }
                     }
                 case .regular:
                     try writer.add(
-                        TarEntry(path: target, kind: .file, mode: UInt32(info.permissions), uid: uid, gid: gid, mtime: mtime, size: info.size),
+                        TarEntry(
+                            path: target, kind: .file, mode: UInt32(info.permissions), uid: uid, gid: gid, mtime: mtime, size: info.size),
                         content: try FileSource(path: full))
                     files += 1
                 case .symlink:
                     try writer.add(
                         TarEntry(
-                            path: target, kind: .symlink(target: try FileSystem.symlinkTarget(full)), mode: 0o777, uid: uid, gid: gid, mtime: mtime))
+                            path: target, kind: .symlink(target: try FileSystem.symlinkTarget(full)), mode: 0o777, uid: uid, gid: gid,
+                            mtime: mtime))
                 case .other:
                     throw ContainerError(.layout, "\(full) is neither a file, a directory nor a symlink: it cannot go into an image layer")
                 }
@@ -102,7 +106,9 @@ public enum ImageAssembly {
     }
 
     /// The base image's config (as an object) from the layout.
-    public static func config(of manifestDescriptor: OCIDescriptor, in layout: OCILayout) throws(ContainerError) -> (
+    public static func config(
+        of manifestDescriptor: OCIDescriptor, in layout: OCILayout
+    ) throws(ContainerError) -> (
         manifest: [String: Any], config: [String: Any]
     ) {
         let manifest = try OCIJSON.object(try layout.readBlob(manifestDescriptor.digest), name: "the base manifest")
@@ -122,7 +128,10 @@ public enum ImageAssembly {
     public static func add(_ addition: Addition, to base: OCIDescriptor, in layout: OCILayout) throws(ContainerError) -> OCIDescriptor {
         var (manifest, config) = try config(of: base, in: layout)
         guard (manifest["mediaType"] as? String ?? OCIMediaType.manifest) == OCIMediaType.manifest else {
-            throw ContainerError(.layout, "the base manifest is \(manifest["mediaType"] ?? "?"), not an OCI image manifest (copy it with skopeo into an oci: layout first)")
+            throw ContainerError(
+                .layout,
+                "the base manifest is \(manifest["mediaType"] ?? "?"), not an OCI image manifest (copy it with skopeo into an oci: layout first)"
+            )
         }
         var rootfs = config["rootfs"] as? [String: Any] ?? ["type": "layers"]
         var diffIDs = rootfs["diff_ids"] as? [String] ?? []
@@ -146,7 +155,12 @@ public enum ImageAssembly {
 
         manifest["config"] = ["mediaType": OCIMediaType.config, "digest": configDescriptor.digest, "size": configDescriptor.size]
         manifest["layers"] =
-            layers + [["mediaType": addition.layer.descriptor.mediaType, "digest": addition.layer.descriptor.digest, "size": addition.layer.descriptor.size]]
+            layers + [
+                [
+                    "mediaType": addition.layer.descriptor.mediaType, "digest": addition.layer.descriptor.digest,
+                    "size": addition.layer.descriptor.size,
+                ]
+            ]
         var annotations = manifest["annotations"] as? [String: String] ?? [:]
         annotations.merge(addition.annotations) { $1 }
         manifest["annotations"] = annotations

@@ -14,7 +14,8 @@ public struct Skopeo: Sendable {
 
     public init(environment: [String: String], tlsVerify: Bool = true, authFile: String? = nil) throws(ContainerError) {
         guard let executable = ToolProcess.find(environment["BBF_SKOPEO"] ?? "skopeo", path: environment["PATH"]) else {
-            throw ContainerError(.tool, "skopeo is not on PATH: install it (apt-get install skopeo; the pipeline image ships it), or set BBF_SKOPEO")
+            throw ContainerError(
+                .tool, "skopeo is not on PATH: install it (apt-get install skopeo; the pipeline image ships it), or set BBF_SKOPEO")
         }
         self.executable = executable
         self.environment = environment
@@ -33,10 +34,15 @@ public struct Skopeo: Sendable {
             arguments.append("--dest-tls-verify=\(tlsVerify)")
             if let authFile { arguments += ["--dest-authfile", authFile] }
         }
-        if case .ociLayout = destination {} else { arguments.append("--preserve-digests") }
+        if case .dockerDaemon = source, let host = dockerHost { arguments += ["--src-daemon-host", host] }
+        if case .dockerDaemon = destination, let host = dockerHost { arguments += ["--dest-daemon-host", host] }
+        if case .ociLayout = destination {} else if case .dockerDaemon = destination {} else { arguments.append("--preserve-digests") }
         arguments += [source.skopeo, destination.skopeo]
         try run(arguments, doing: action)
     }
+
+    /// DOCKER_HOST, which skopeo's docker-daemon transport does not read by itself.
+    var dockerHost: String? { environment["DOCKER_HOST"].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// `skopeo inspect` (the image's labels, digest, layers), as JSON.
     public func inspect(_ location: ImageLocation, raw: Bool = false, config: Bool = false) throws(ContainerError) -> Data {
@@ -47,6 +53,7 @@ public struct Skopeo: Sendable {
             arguments.append("--tls-verify=\(tlsVerify)")
             if let authFile { arguments += ["--authfile", authFile] }
         }
+        if case .dockerDaemon = location, let host = dockerHost { arguments += ["--daemon-host", host] }
         arguments.append(location.skopeo)
         return try run(arguments, doing: "inspect \(location)").standardOutput
     }
@@ -88,7 +95,8 @@ public struct Skopeo: Sendable {
                 )
             }
             if lower.contains("http response to https client") {
-                throw ContainerError(.registry, "cannot \(action): the registry speaks plain HTTP: pass --no-tls-verify for a test registry (\(text))")
+                throw ContainerError(
+                    .registry, "cannot \(action): the registry speaks plain HTTP: pass --no-tls-verify for a test registry (\(text))")
             }
             if lower.contains("connection refused") || lower.contains("no such host") || lower.contains("i/o timeout") {
                 throw ContainerError(.registry, "cannot \(action): the registry is not reachable (\(text))")

@@ -10,7 +10,7 @@ struct BBF: ParsableCommand {
         discussion: "Run it from the repository (or pass --root). See docs/BUILDING.md.",
         subcommands: [
             DockerfileCommand.self, CheckCommand.self, BumpCommand.self, PinCommand.self, BuildCommand.self, FormatCommand.self,
-            BackupCommand.self,
+            BackupCommand.self, BakeCommand.self,
         ])
 }
 

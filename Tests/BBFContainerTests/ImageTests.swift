@@ -18,8 +18,11 @@ func makeTree(_ root: String, reversed: Bool = false) throws {
 struct ImageReferenceTests {
     @Test("Registry references parse, with hosts, ports, tags and digests; bad ones name the form")
     func references() throws {
-        #expect(try ImageLocation.parse("127.0.0.1:5000/team/db:2026-12-01", flag: "--tag") == .registry("127.0.0.1:5000/team/db:2026-12-01"))
-        #expect(ImageReferenceSyntax.parts("123456789012.dkr.ecr.eu-west-1.amazonaws.com/babelfish-dev-data:latest")?.host == "123456789012.dkr.ecr.eu-west-1.amazonaws.com")
+        #expect(
+            try ImageLocation.parse("127.0.0.1:5000/team/db:2026-12-01", flag: "--tag") == .registry("127.0.0.1:5000/team/db:2026-12-01"))
+        #expect(
+            ImageReferenceSyntax.parts("123456789012.dkr.ecr.eu-west-1.amazonaws.com/babelfish-dev-data:latest")?.host
+                == "123456789012.dkr.ecr.eu-west-1.amazonaws.com")
         #expect(ImageReferenceSyntax.parts("babelfish-dev:4.2")?.host == "docker.io")
         #expect(ImageReferenceSyntax.parts("localhost/x@sha256:" + String(repeating: "a", count: 64))?.digest != nil)
         #expect(try ImageLocation.parse("oci:/work/layout:base", flag: "--base-image") == .ociLayout(path: "/work/layout", name: "base"))
@@ -88,20 +91,23 @@ struct ImageLayerTests {
                 #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(baseConfig.digest)","size":\#(baseConfig.size)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\#(baseLayer.descriptor.digest)","size":\#(baseLayer.descriptor.size)}]}"#
                     .utf8), mediaType: OCIMediaType.manifest)
         try baseLayout.tag(baseManifest, as: "engine")
-        try skopeo.copy(from: .ociLayout(path: baseLayout.path, name: "engine"), to: .registry("\(registry.host)/engine:1"), doing: "push the base")
+        try skopeo.copy(
+            from: .ociLayout(path: baseLayout.path, name: "engine"), to: .registry("\(registry.host)/engine:1"), doing: "push the base")
         let afterBase = try registry.storedBlobs()
 
         // The bake's steps: base into a layout, data layer, push.
         func bake(_ content: String, tag: String) throws -> OCIDescriptor {
             let layout = try OCILayout.create(at: scratch.path + "/work-\(tag)")
-            try skopeo.copy(from: .registry("\(registry.host)/engine:1"), to: .ociLayout(path: layout.path, name: "base"), doing: "pull the base")
+            try skopeo.copy(
+                from: .registry("\(registry.host)/engine:1"), to: .ociLayout(path: layout.path, name: "base"), doing: "pull the base")
             let data = try scratch.sub("data-\(tag)", permissions: 0o700)
             try FileSystem.writeAtomically(data + "/PG_VERSION", content)
             let layer = try ImageLayer.write(directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: layout)
             let base = try layout.manifestDescriptor(named: "base")
             let image = try ImageAssembly.add(
                 .init(
-                    layer: layer, labels: ["babelfish-dev.snapshot.archive": "bbf-backup-\(tag).tar.gz"], annotations: ["org.opencontainers.image.created": "2026-12-01T00:00:00Z"],
+                    layer: layer, labels: ["babelfish-dev.snapshot.archive": "bbf-backup-\(tag).tar.gz"],
+                    annotations: ["org.opencontainers.image.created": "2026-12-01T00:00:00Z"],
                     created: "2026-12-01T00:00:00Z", createdBy: "bbf bake"), to: base, in: layout)
             try layout.tag(image, as: "data")
             try skopeo.copy(from: .ociLayout(path: layout.path, name: "data"), to: .registry("\(registry.host)/data:\(tag)"), doing: "push")

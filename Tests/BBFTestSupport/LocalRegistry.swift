@@ -39,7 +39,8 @@ public final class LocalRegistry {
         guard waitUntil(seconds: 20, every: 20, { Network.isListening(host: "127.0.0.1", port: port) }) else {
             child.send(SIGKILL)
             child.wait()
-            throw TestSupportError("docker-registry did not listen on port \(port): \((try? FileSystem.readText(scratch.path + "/registry.log")) ?? "")")
+            throw TestSupportError(
+                "docker-registry did not listen on port \(port): \((try? FileSystem.readText(scratch.path + "/registry.log")) ?? "")")
         }
     }
 

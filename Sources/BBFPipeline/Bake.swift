@@ -1,0 +1,830 @@
+import BBFArchive
+import BBFContainer
+import BBFEntrypoint
+import BBFImage
+import BBFProcess
+import BBFSystem
+import Foundation
+import PostgresClient
+import TDSClient
+
+/// What `bbf bake` was asked to do.
+public struct BakeOptions: Sendable {
+    public enum Output: Equatable, Sendable {
+        /// Push every tag to its registry.
+        case push
+        /// Load into the local engine (docker-daemon: or containers-storage:).
+        case load
+        /// Only write an OCI layout here.
+        case layout(String)
+    }
+
+    public var source: StorageLocation
+    public var baseImage: ImageLocation
+    /// In push order as given; moving tags (`latest`) are pushed last anyway.
+    public var tags: [ImageLocation]
+    public var output: Output = .push
+    public var tlsVerify = true
+    public var registryAuthFile: String?
+    public var passwordFile: String
+    /// Says where the passwords come from, for the image's labels.
+    public var passwordSource: String?
+    public var postRestoreDirectory: String?
+    public var allowedRestoreErrors: [String] = []
+    public var jobs: Int
+    public var workDirectory: String?
+    public var binDirectory: String?
+    public var entrypoint: String?
+    public var plainPostgres = false
+    /// Bake even when the target already holds this archive on this base.
+    public var force = false
+    /// Keep the WAL a clean shutdown leaves (default: pg_resetwal drops it).
+    public var keepWAL = false
+
+    public init(source: StorageLocation, baseImage: ImageLocation, tags: [ImageLocation], passwordFile: String, jobs: Int) {
+        self.source = source
+        self.baseImage = baseImage
+        self.tags = tags
+        self.passwordFile = passwordFile
+        self.jobs = jobs
+    }
+}
+
+public struct BakeOutcome: Sendable {
+    public enum Result: Equatable, Sendable {
+        case baked(digest: String, tags: [String])
+        case alreadyBaked(tag: String)
+    }
+
+    public var result: Result
+    public var archive: String
+    /// Step durations, data directory and layer sizes.
+    public var figures: [String: Double]
+}
+
+/// `bbf bake`: the newest complete backup → a restored, verified, cleanly
+/// stopped data directory → one deterministic layer on the engine image →
+/// pushed (dated tags first, `latest` last), without a Docker daemon.
+public final class BakeRunner {
+    public let options: BakeOptions
+    let environment: [String: String]
+    let log: PipelineLog
+    private var figures: [String: Double] = [:]
+
+    public init(options: BakeOptions, environment: [String: String], log: PipelineLog = PipelineLog(command: "bbf bake")) {
+        self.options = options
+        self.environment = environment
+        self.log = log
+    }
+
+    public func run() throws(PipelineError) -> BakeOutcome {
+        let started = Date()
+        let passwords = try readPasswords()
+        let store = try makeStore(for: options.source, environment: environment, forWriting: false)
+        let skopeo = try wrap { () throws(ContainerError) in
+            try Skopeo(environment: environment, tlsVerify: options.tlsVerify, authFile: options.registryAuthFile)
+        }
+        let bin = try binDirectory()
+        let entrypoint = try entrypointPath()
+        let engine = try engineFacts(bin: bin)
+
+        let work = try makeWorkDirectory()
+        let token = Interruption.shared.onInterrupt { try? FileManager.default.removeItem(atPath: work) }
+        defer {
+            Interruption.shared.remove(token)
+            try? FileManager.default.removeItem(atPath: work)
+        }
+
+        // 1. Choose the archive and read its record.
+        let (archiveName, record) = try log.step("choose the backup in \(store.description)") { () throws(PipelineError) in
+            try chooseArchive(store: store, work: work)
+        }
+        let manifest = record?.manifest
+        log.info("backup \(archiveName)" + (manifest.map { " of \($0.source.host)/\($0.source.database), taken \($0.createdAt)" } ?? ""))
+
+        // 2. Nothing to do when the target already carries it on this base.
+        let baseInspection = try log.step("inspect the base image \(options.baseImage)") { () throws(PipelineError) in
+            try wrap { () throws(ContainerError) in try inspectBase(skopeo) }
+        }
+        if let record, !options.force, let tag = try alreadyBaked(record: record, baseDigest: baseInspection.digest, skopeo: skopeo) {
+            log.info(
+                "\(tag) already holds \(archiveName) (sha256 \(record.sha256)) on this base image: nothing to do (--force bakes anyway)")
+            return BakeOutcome(result: .alreadyBaked(tag: tag), archive: archiveName, figures: figures)
+        }
+        if let manifest {
+            try Compatibility.check(
+                manifest, archive: archiveName, engine: engine, baseLabels: baseInspection.labels, baseName: options.baseImage.description)
+            try checkPasswords(passwords, manifest: manifest, logins: nil)
+        }
+
+        // 3. Fetch, verify and unpack.
+        let archivePath = try log.step("fetch and verify \(archiveName)") { () throws(PipelineError) in
+            try fetch(archiveName, record: record, store: store, work: work)
+        }
+        let unpacked = work + "/backup"
+        try makeDirectory(unpacked, permissions: 0o700)
+        let verified = try log.step("unpack and check every member's sha256") { () throws(PipelineError) in
+            try BackupArchive.unpack(archivePath, into: unpacked)
+        }
+        if archivePath.hasPrefix(work) { try? FileManager.default.removeItem(atPath: archivePath) }
+        if manifest == nil {
+            try Compatibility.check(
+                verified, archive: archiveName, engine: engine, baseLabels: baseInspection.labels, baseName: options.baseImage.description)
+        }
+        let rolesText = try prepareRoles(at: unpacked + "/" + BackupManifest.Names.roles)
+        try checkPasswords(passwords, manifest: verified, logins: loginRoles(in: rolesText))
+
+        // 4. Initialize with the entrypoint's own first boot and restore.
+        let data = work + "/data"
+        let server = try log.step("initialize a fresh cluster (bbf-entrypoint first boot) and start the restore server") {
+            () throws(PipelineError) in
+            try startServer(
+                entrypoint: entrypoint, bin: bin, data: data, work: work, manifest: verified, passwords: passwords,
+                settings: RestoreServer.restoreSettings(jobs: options.jobs), loopback: hasTSQLScripts())
+        }
+        let database = verified.source.database
+        try createPlaceholderRoles(server: server, bin: bin, unpacked: unpacked, database: database)
+        try log.step("restore the roles (psql, ON_ERROR_STOP)") { () throws(PipelineError) in
+            try restoreRoles(
+                server: server, bin: bin, path: unpacked + "/" + BackupManifest.Names.roles, text: rolesText, database: database)
+        }
+        try log.step("restore the data (pg_restore -j \(options.jobs))") { () throws(PipelineError) in
+            try restoreData(server: server, bin: bin, path: unpacked + "/" + BackupManifest.Names.data, database: database)
+        }
+        try? FileManager.default.removeItem(atPath: unpacked + "/" + BackupManifest.Names.data)
+        try log.step("verify databases and row counts against the manifest") { () throws(PipelineError) in
+            try verify(server: server, manifest: verified, database: database)
+        }
+        try log.step("set the local passwords") { () throws(PipelineError) in
+            try setPasswords(
+                server: server, passwords: passwords, logins: loginRoles(in: rolesText), manifest: verified, database: database)
+        }
+        if let directory = options.postRestoreDirectory {
+            try log.step("run the post-restore scripts in \(directory)") { () throws(PipelineError) in
+                try runPostRestoreScripts(directory, server: server, bin: bin, manifest: verified, passwords: passwords, database: database)
+            }
+        }
+        try log.step("ANALYZE, CHECKPOINT, clean shutdown") { () throws(PipelineError) in
+            try finish(server: server, database: database)
+        }
+        try? FileManager.default.removeItem(atPath: unpacked)
+
+        // 5. Make the directory what a developer needs, then check it boots.
+        let bakedAt = ISO8601DateFormatter().string(from: Date())
+        try log.step("prepare the data directory for the image") { () throws(PipelineError) in
+            try prepareDataDirectory(data, bin: bin, record: record, archive: archiveName, manifest: verified, bakedAt: bakedAt)
+        }
+        try log.step("boot it once as a developer's container would") { () throws(PipelineError) in
+            let check = try startServer(
+                entrypoint: entrypoint, bin: bin, data: data, work: work, manifest: verified, passwords: nil, settings: [], loopback: false)
+            let connection = try check.connect(database: database)
+            _ = try? connection.execute("SELECT 1")
+            try check.stop()
+            try? FileManager.default.removeItem(atPath: data + "/postmaster.opts")
+        }
+
+        // 6. The layer and the image.
+        let layout = try wrap { () throws(ContainerError) in try OCILayout.create(at: work + "/image") }
+        try log.step("fetch the base image \(options.baseImage) into an OCI layout") { () throws(PipelineError) in
+            try wrap { () throws(ContainerError) in
+                try skopeo.copy(from: options.baseImage, to: .ociLayout(path: layout.path, name: "base"), doing: "fetch the base image")
+            }
+        }
+        let mtime = Int(ISO8601DateFormatter().date(from: verified.createdAt)?.timeIntervalSince1970 ?? 0)
+        let layer = try log.step("write the data layer (deterministic tar, gzip)") { () throws(PipelineError) in
+            try wrap { () throws(ContainerError) in
+                try ImageLayer.write(
+                    directory: data, as: String(ImageFacts.dataDirectory.dropFirst()), uid: ImageFacts.userID, gid: ImageFacts.groupID,
+                    mtime: mtime, into: layout, skip: Self.leaveOut)
+            }
+        }
+        figures["layer.compressed.bytes"] = Double(layer.descriptor.size)
+        figures["layer.uncompressed.bytes"] = Double(layer.uncompressedSize)
+        log.info(
+            "data layer \(layer.descriptor.digest): \(PipelineLog.size(layer.descriptor.size)) compressed, \(PipelineLog.size(layer.uncompressedSize)) as tar, \(layer.files) files"
+        )
+        try? FileManager.default.removeItem(atPath: data)
+        let labelRecord =
+            record
+            ?? ArchiveRecord(archive: archiveName, size: 0, sha256: (try? sha256(ofFile: archivePath).digest) ?? "", manifest: verified)
+        let labels = SnapshotLabels.make(
+            record: labelRecord, bakedAt: bakedAt, baseDigest: baseInspection.digest, baseImage: options.baseImage.description,
+            passwordSource: options.passwordSource
+                ?? "set by bbf bake from \((options.passwordFile as NSString).lastPathComponent) (not in the image); ask the team that runs the bake",
+            tool: "bbf \(ProjectVersion.current)")
+        let image = try wrap { () throws(ContainerError) in
+            let base = try layout.manifestDescriptor(named: "base")
+            let descriptor = try ImageAssembly.add(
+                .init(
+                    layer: layer, labels: labels,
+                    annotations: ["org.opencontainers.image.created": bakedAt, SnapshotLabels.archive: archiveName],
+                    created: bakedAt, createdBy: "bbf bake \(archiveName)"), to: base, in: layout)
+            try layout.tag(descriptor, as: "data")
+            return descriptor
+        }
+        let published = try publish(layout: layout, skopeo: skopeo)
+        figures["total.seconds"] = Date().timeIntervalSince(started)
+        return BakeOutcome(result: .baked(digest: image.digest, tags: published), archive: archiveName, figures: figures)
+    }
+
+    /// What never goes into the image: runtime files a clean start recreates.
+    static func leaveOut(_ relative: String) -> Bool {
+        ["postmaster.pid", "postmaster.opts", "server.key", "server.crt", "server.req"].contains(relative)
+            || (relative.hasPrefix("pg_stat_tmp/")) || relative.hasPrefix("log/") || relative.hasSuffix("/pg_internal.init")
+            || relative == "pg_internal.init"
+    }
+
+    // MARK: - steps
+
+    func readPasswords() throws(PipelineError) -> LoginPasswords {
+        guard let text = try? String(contentsOfFile: options.passwordFile, encoding: .utf8) else {
+            throw PipelineError(
+                .invalidArgument,
+                "--login-password-file \(options.passwordFile) cannot be read: give a file with one password for every login, or login=password lines"
+            )
+        }
+        return try LoginPasswords.parse(text, file: options.passwordFile)
+    }
+
+    func checkPasswords(_ passwords: LoginPasswords, manifest: BackupManifest, logins: [String]?) throws(PipelineError) {
+        var needed = ["postgres"]
+        if let babelfish = manifest.babelfish { needed += [babelfish.initializeLogin] + babelfish.logins }
+        needed += logins ?? []
+        let missing = Array(Set(passwords.missing(for: needed))).sorted()
+        guard missing.isEmpty else {
+            throw PipelineError(
+                .invalidArgument,
+                "--login-password-file \(options.passwordFile) has no password for \(missing.joined(separator: ", ")): add login=password lines, or a *=password default"
+            )
+        }
+    }
+
+    func binDirectory() throws(PipelineError) -> String {
+        if let bin = options.binDirectory { return bin }
+        guard let postgres = ToolProcess.find("postgres", path: environment["PATH"]) else {
+            throw PipelineError(
+                .tool, "no postgres on PATH: run bbf bake in the pipeline image, or pass --bin with the engine's bin directory")
+        }
+        return (postgres as NSString).deletingLastPathComponent
+    }
+
+    func entrypointPath() throws(PipelineError) -> String {
+        if let path = options.entrypoint { return path }
+        let beside =
+            ((CommandLine.arguments.first.flatMap { ToolProcess.find($0, path: environment["PATH"]) } ?? "") as NSString)
+            .deletingLastPathComponent + "/bbf-entrypoint"
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        guard let found = ToolProcess.find("bbf-entrypoint", path: environment["PATH"]) else {
+            throw PipelineError(.tool, "bbf-entrypoint was not found beside bbf or on PATH: pass --entrypoint PATH")
+        }
+        return found
+    }
+
+    func engineFacts(bin: String) throws(PipelineError) -> EngineFacts {
+        let config = bin + "/pg_config"
+        guard let result = try? ToolProcess.run(config, ["--version"]), result.succeeded,
+            let version = EngineFacts.version(fromPgConfig: result.output)
+        else {
+            throw PipelineError(.tool, "\(config) --version failed: is \(bin) the bin directory of a PostgreSQL installation? (--bin)")
+        }
+        let share = (try? ToolProcess.run(config, ["--sharedir"]))?.output.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let control = try? String(contentsOfFile: share + "/extension/babelfishpg_tsql.control", encoding: .utf8)
+        let babelfish = control.flatMap(EngineFacts.defaultVersion(inControlFile:))
+        if options.plainPostgres { return EngineFacts(postgresVersion: version, babelfishVersion: nil) }
+        return EngineFacts(postgresVersion: version, babelfishVersion: babelfish)
+    }
+
+    func makeWorkDirectory() throws(PipelineError) -> String {
+        let base = options.workDirectory ?? environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let path = base + "/bbf-bake-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        // 0711: the server may run as another user (postgres) when bbf is root.
+        try makeDirectory(path, permissions: 0o711)
+        return path
+    }
+
+    func makeDirectory(_ path: String, permissions: Int16) throws(PipelineError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: nil)
+            try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: path)
+        } catch {
+            throw PipelineError(.fileSystem, "cannot create \(path): \(error.localizedDescription) (--work-dir)")
+        }
+    }
+
+    func chooseArchive(store: ArchiveStore, work: String) throws(PipelineError) -> (String, ArchiveRecord?) {
+        let name: String
+        switch options.source {
+        case .s3Object(_, let key): name = String(key.split(separator: "/").last ?? "")
+        case .file(let path): name = (path as NSString).lastPathComponent
+        case .s3, .directory:
+            let catalog = BackupCatalog(listing: try store.list())
+            guard let newest = catalog.newest else {
+                var message = "no complete backup under \(store.description)"
+                if !catalog.unfinished.isEmpty {
+                    message += " (\(catalog.unfinished.count) archive(s) without a record: unfinished uploads)"
+                }
+                throw PipelineError(.storage, message + ": run bbf backup --to \(store.description) first, or check --from")
+            }
+            name = newest.archive
+        }
+        guard let (backup, _) = BackupName.parse(name) else {
+            if case .file = options.source { return (name, nil) }
+            throw PipelineError(.invalidArgument, "\(name) is not a bbf backup name (bbf-backup-<UTC time>.tar.gz)")
+        }
+        let recordPath = work + "/" + backup.record
+        do {
+            try store.get(backup.record, to: recordPath)
+        } catch {
+            if case .file = options.source { return (name, nil) }
+            throw PipelineError(
+                .storage,
+                "\(store.address(of: backup.archive)) has no record (\(backup.record)): the upload did not finish. \(error.message)")
+        }
+        guard let data = FileManager.default.contents(atPath: recordPath) else {
+            throw PipelineError(.storage, "cannot read \(recordPath)")
+        }
+        let record = try PipelineJSON.decode(ArchiveRecord.self, from: data, name: backup.record)
+        try record.manifest.validate()
+        return (name, record)
+    }
+
+    struct BaseInspection {
+        var digest: String
+        var labels: [String: String]
+    }
+
+    func inspectBase(_ skopeo: Skopeo) throws(ContainerError) -> BaseInspection {
+        let data = try skopeo.inspect(options.baseImage)
+        struct Inspection: Decodable {
+            var digest: String?
+            var labels: [String: String]?
+            enum CodingKeys: String, CodingKey {
+                case digest = "Digest"
+                case labels = "Labels"
+            }
+        }
+        guard let inspection = try? JSONDecoder().decode(Inspection.self, from: data) else {
+            throw ContainerError(.tool, "skopeo inspect \(options.baseImage) gave no image description")
+        }
+        return BaseInspection(digest: inspection.digest ?? "", labels: inspection.labels ?? [:])
+    }
+
+    /// The first pushed tag that already carries this archive on this base.
+    func alreadyBaked(record: ArchiveRecord, baseDigest: String, skopeo: Skopeo) throws(PipelineError) -> String? {
+        guard options.output == .push, let first = TagOrder.ordered(options.tags.map(\.description)).last,
+            case .registry = (try? ImageLocation.parse(first, flag: "--tag")) ?? .dockerDaemon("")
+        else { return nil }
+        let labels = try? skopeo.labelsIfPresent(.registry(first))
+        guard let labels = labels ?? nil else { return nil }
+        return labels[SnapshotLabels.sha256] == record.sha256 && labels[SnapshotLabels.baseDigest] == baseDigest ? first : nil
+    }
+
+    func fetch(_ name: String, record: ArchiveRecord?, store: ArchiveStore, work: String) throws(PipelineError) -> String {
+        let path: String
+        switch options.source {
+        case .file(let file): path = file
+        case .directory(let directory): path = directory + "/" + name
+        case .s3, .s3Object:
+            path = work + "/" + name
+            try store.get(name, to: path)
+        }
+        guard let record else { return path }
+        let (digest, size) = try hashFile(path)
+        guard digest == record.sha256, size == record.size else {
+            throw PipelineError(
+                .verification,
+                "\(name) does not match its record (sha256 \(digest), \(size) bytes; the record says \(record.sha256), \(record.size) bytes): the archive is damaged or was replaced. Nothing was baked."
+            )
+        }
+        figures["archive.bytes"] = Double(size)
+        return path
+    }
+
+    func prepareRoles(at path: String) throws(PipelineError) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PipelineError(.archive, "cannot read \(path)")
+        }
+        let (stripped, removed) = RolesScript.strippingRestrict(text)
+        if removed > 0 {
+            log.info(
+                "removed \(removed) \\restrict/\\unrestrict line(s) from the roles dump (pg_dump 17.6+ writes them; this psql may not know them)"
+            )
+            do {
+                try stripped.write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                throw PipelineError(.fileSystem, "cannot rewrite \(path): \(error)")
+            }
+        }
+        return stripped
+    }
+
+    /// The roles the roles dump gives LOGIN.
+    func loginRoles(in rolesText: String) -> [String] {
+        var logins: [String] = []
+        for line in rolesText.split(separator: "\n") where line.hasPrefix("ALTER ROLE ") {
+            let words = line.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ";")) }
+            if words.contains("LOGIN"), let name = SQLNames.firstIdentifier(in: line.dropFirst("ALTER ROLE ".count)) { logins.append(name) }
+        }
+        return logins
+    }
+
+    func startServer(
+        entrypoint: String, bin: String, data: String, work: String, manifest: BackupManifest, passwords: LoginPasswords?,
+        settings: [(String, String)], loopback: Bool
+    ) throws(PipelineError) -> RestoreServer {
+        let socket = work + "/sock"
+        var variables: [String: String] = ["BBF_INIT_DURABILITY": "relaxed"]
+        if let babelfish = manifest.babelfish {
+            variables["BABELFISH_USER"] = babelfish.initializeLogin
+            variables["BABELFISH_DB"] = manifest.source.database
+            variables["BABELFISH_MIGRATION_MODE"] = babelfish.migrationMode
+            if !babelfish.serverCollation.isEmpty { variables["BABELFISH_COLLATION"] = babelfish.serverCollation }
+            variables["BABELFISH_PASSWORD"] = passwords?.password(for: babelfish.initializeLogin)
+        } else {
+            variables["BABELFISH_ENABLED"] = "false"
+            variables["POSTGRES_DB"] = manifest.source.database
+        }
+        variables["POSTGRES_PASSWORD"] = passwords?.password(for: "postgres")
+        return try RestoreServer(
+            .init(
+                entrypoint: entrypoint, binDirectory: bin, dataDirectory: data, socketDirectory: socket, logPath: work + "/server.log",
+                variables: variables.compactMapValues { $0 }, settings: settings, loopback: loopback), log: log)
+    }
+
+    func clientEnvironment(_ server: RestoreServer, bin: String, database: String) -> [String: String] {
+        var variables = server.clientEnvironment
+        variables["PATH"] = bin + ":/usr/bin:/bin"
+        variables["PGDATABASE"] = database
+        variables["LANG"] = "C.UTF-8"
+        return variables
+    }
+
+    func createPlaceholderRoles(server: RestoreServer, bin: String, unpacked: String, database: String) throws(PipelineError) {
+        let result: ToolResult
+        do {
+            result = try ToolProcess.run(
+                bin + "/pg_restore", ["--schema-only", "-f", "-", unpacked + "/" + BackupManifest.Names.data],
+                environment: clientEnvironment(server, bin: bin, database: database))
+        } catch {
+            throw PipelineError(.tool, "cannot run pg_restore: \(error)")
+        }
+        guard result.succeeded else {
+            throw PipelineError(.restore, "pg_restore cannot read the data dump: \(result.errorTail())")
+        }
+        let referenced = SQLNames.referencedRoles(inSchemaSQL: result.output)
+        let connection = try server.connect(database: database)
+        let existing = Set((try? connection.execute("SELECT rolname FROM pg_roles"))?.rows.compactMap { $0[0] } ?? [])
+        let placeholders = AuroraRoles.placeholders(referenced: referenced, existing: existing)
+        guard !placeholders.isEmpty else { return }
+        for role in placeholders {
+            do {
+                try connection.execute("CREATE ROLE \(try connection.escapeIdentifier(role)) NOLOGIN")
+            } catch {
+                throw PipelineError(.restore, "cannot create the placeholder role \(role): \(error)")
+            }
+        }
+        log.info(
+            "the dump grants to or is owned by Aurora's built-in role(s) \(placeholders.joined(separator: ", ")), which a community server lacks: created them as NOLOGIN roles without privileges, so those grants restore as they are"
+        )
+    }
+
+    func restoreRoles(server: RestoreServer, bin: String, path: String, text: String, database: String) throws(PipelineError) {
+        let before = try server.connect(database: database)
+        let present = Set((try? before.execute("SELECT rolname FROM pg_roles"))?.rows.compactMap { $0[0] } ?? [])
+        let (filtered, skipped) = RolesScript.skippingExisting(text, existing: present)
+        if !skipped.isEmpty {
+            log.info(
+                "the roles dump creates \(skipped.joined(separator: ", ")), which the fresh cluster has already: kept it, applied its ALTER ROLE"
+            )
+            do {
+                try filtered.write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                throw PipelineError(.fileSystem, "cannot rewrite \(path): \(error)")
+            }
+        }
+        let result: ToolResult
+        do {
+            result = try ToolProcess.run(
+                bin + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", path],
+                environment: clientEnvironment(server, bin: bin, database: database))
+        } catch {
+            throw PipelineError(.tool, "cannot run psql: \(error)")
+        }
+        guard result.succeeded else {
+            throw PipelineError(.restore, "psql stopped on the roles dump (\(result.statusDescription)):\n\(result.errorTail())")
+        }
+        // The dump turns ON_ERROR_STOP off around the roles: check the outcome.
+        let connection = try server.connect(database: database)
+        let existing = Set((try? connection.execute("SELECT rolname FROM pg_roles"))?.rows.compactMap { $0[0] } ?? [])
+        let missing = RolesScript.createdRoles(text).filter { !existing.contains($0) }
+        guard missing.isEmpty else {
+            throw PipelineError(
+                .restore,
+                "the roles dump ran, but these roles do not exist afterwards: \(missing.joined(separator: ", ")):\n\(result.errorTail())")
+        }
+        let errors = result.standardError.split(separator: "\n").filter { $0.contains("ERROR:") }
+        if !errors.isEmpty {
+            log.warning(
+                "psql reported \(errors.count) error(s) in the roles dump (each role exists afterwards):\n"
+                    + errors.prefix(5).joined(separator: "\n"))
+        }
+    }
+
+    func restoreData(server: RestoreServer, bin: String, path: String, database: String) throws(PipelineError) {
+        var environment = clientEnvironment(server, bin: bin, database: database)
+        // Babelfish fills sys.babelfish_sysdatabases' owner and dbid during COPY only
+        // when dump_restore is on; pg_restore sets it on the leader connection only,
+        // so parallel workers need it from PGOPTIONS (Babelfish issue #2266).
+        if !options.plainPostgres { environment["PGOPTIONS"] = "-c babelfishpg_tsql.dump_restore=on" }
+        let items =
+            (try? ToolProcess.run(bin + "/pg_restore", ["-l", path], environment: environment))?.output
+            .split(separator: "\n").filter { !$0.hasPrefix(";") }.count ?? 0
+        let counter = ProgressCounter(total: items, log: log)
+        let result: ToolResult
+        do {
+            result = try ToolProcess.run(
+                bin + "/pg_restore", ["-d", database, "-j", String(options.jobs), "--verbose", path], environment: environment,
+                standardOutput: .discard, standardError: .lines { line in counter.saw(line) })
+        } catch {
+            throw PipelineError(.tool, "cannot run pg_restore: \(error)")
+        }
+        counter.stop()
+        let errors = RestoreErrors.parse(result.standardError)
+        let unallowed = RestoreErrors.unallowed(errors, allow: options.allowedRestoreErrors)
+        if !errors.isEmpty && unallowed.isEmpty {
+            log.warning(
+                "pg_restore reported \(errors.count) error(s), all matched by --allow-restore-error:\n" + errors.joined(separator: "\n"))
+        }
+        guard unallowed.isEmpty, result.succeeded || !errors.isEmpty else {
+            let shown = unallowed.prefix(10).joined(separator: "\n")
+            throw PipelineError(
+                .restore,
+                "pg_restore \(result.statusDescription) with \(unallowed.count) error(s) (no image was made; --allow-restore-error REGEX accepts known ones):\n\(shown.isEmpty ? result.errorTail() : shown)"
+            )
+        }
+    }
+
+    func verify(server: RestoreServer, manifest: BackupManifest, database: String) throws(PipelineError) {
+        let connection = try server.connect(database: database)
+        var problems: [String] = []
+        if let babelfish = manifest.babelfish {
+            let rows = (try? connection.execute("SELECT name::text FROM sys.babelfish_sysdatabases"))?.rows.compactMap { $0[0] } ?? []
+            let restored = Set(rows)
+            let expected = Set(babelfish.databases.map(\.name))
+            if restored != expected {
+                problems.append(
+                    "the T-SQL databases are \(restored.sorted().joined(separator: ", ")), the manifest lists \(expected.sorted().joined(separator: ", "))"
+                )
+            }
+            let orphans = (try? connection.execute("SELECT count(*) FROM sys.babelfish_sysdatabases WHERE owner IS NULL"))?.scalar ?? "0"
+            if orphans != "0" { problems.append("\(orphans) T-SQL database(s) have no owner (a parallel restore without dump_restore)") }
+        }
+        var mismatched = 0
+        for table in manifest.tables {
+            let count: String?
+            do {
+                let name = try connection.escapeIdentifier(table.schema) + "." + connection.escapeIdentifier(table.name)
+                count = try connection.execute("SELECT count(*) FROM \(name)").scalar
+            } catch {
+                problems.append("\(table.schema).\(table.name) is missing: \(error)")
+                continue
+            }
+            if count != String(table.rows) {
+                mismatched += 1
+                if mismatched <= 10 {
+                    problems.append("\(table.schema).\(table.name) has \(count ?? "?") rows, the manifest says \(table.rows)")
+                }
+            }
+        }
+        guard problems.isEmpty else {
+            throw PipelineError(
+                .verification, "the restore does not match the backup's manifest; no image was made:\n" + problems.joined(separator: "\n"))
+        }
+        log.info("\(manifest.tables.count) tables and \(manifest.tables.reduce(0) { $0 + $1.rows }) rows match the manifest")
+    }
+
+    func setPasswords(
+        server: RestoreServer, passwords: LoginPasswords, logins: [String], manifest: BackupManifest, database: String
+    )
+        throws(PipelineError)
+    {
+        let connection = try server.connect(database: database)
+        var targets = logins
+        if let babelfish = manifest.babelfish { targets += [babelfish.initializeLogin] + babelfish.logins }
+        targets.append("postgres")
+        var done: [String] = []
+        for login in Array(Set(targets)).sorted() {
+            guard let password = passwords.password(for: login) else { continue }
+            do {
+                let hash = try connection.encryptPassword(password, forUser: login)
+                try connection.execute(
+                    "ALTER ROLE \(try connection.escapeIdentifier(login)) PASSWORD \(try connection.escapeLiteral(hash))")
+            } catch {
+                throw PipelineError(.restore, "cannot set the password of \(login): \(error)")
+            }
+            done.append(login)
+        }
+        log.info("local passwords set for \(done.joined(separator: ", "))")
+    }
+
+    func hasTSQLScripts() -> Bool {
+        guard let directory = options.postRestoreDirectory,
+            let names = try? FileManager.default.contentsOfDirectory(atPath: directory)
+        else { return false }
+        return names.contains { $0.hasSuffix(".tsql") }
+    }
+
+    func runPostRestoreScripts(
+        _ directory: String, server: RestoreServer, bin: String, manifest: BackupManifest, passwords: LoginPasswords, database: String
+    ) throws(PipelineError) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        } catch {
+            throw PipelineError(.invalidArgument, "--post-restore \(directory) cannot be read: \(error.localizedDescription)")
+        }
+        for name in names {
+            let path = directory + "/" + name
+            if name.hasSuffix(".sql") {
+                let result: ToolResult
+                do {
+                    result = try ToolProcess.run(
+                        bin + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", path],
+                        environment: clientEnvironment(server, bin: bin, database: database))
+                } catch {
+                    throw PipelineError(.tool, "cannot run psql: \(error)")
+                }
+                guard result.succeeded else {
+                    throw PipelineError(.restore, "the post-restore script \(name) failed (no image was made):\n\(result.errorTail())")
+                }
+                log.info("ran \(name)")
+            } else if name.hasSuffix(".tsql") {
+                guard let babelfish = manifest.babelfish, let password = passwords.password(for: babelfish.initializeLogin) else {
+                    throw PipelineError(.invalidArgument, "\(name): *.tsql scripts need a Babelfish dump")
+                }
+                let text: String
+                let batches: [TSQLBatch]
+                do {
+                    text = try String(contentsOfFile: path, encoding: .utf8)
+                    batches = try TSQLBatches.split(text)
+                } catch {
+                    throw PipelineError(.invalidArgument, "the post-restore script \(name) cannot be read: \(error)")
+                }
+                let connection: TDSConnection
+                do {
+                    connection = try TDSConnection(
+                        host: "127.0.0.1", port: server.tdsPort, user: babelfish.initializeLogin, password: password,
+                        application: "bbf bake")
+                } catch {
+                    throw PipelineError(.restore, "\(name): cannot log in over TDS as \(babelfish.initializeLogin): \(error)")
+                }
+                for batch in batches {
+                    for _ in 0..<max(1, batch.repeatCount) {
+                        do {
+                            try connection.execute(batch.text)
+                        } catch {
+                            throw PipelineError(
+                                .restore,
+                                "the post-restore script \(name) failed in the batch at line \(batch.firstLine) (no image was made): \(error)"
+                            )
+                        }
+                    }
+                }
+                log.info("ran \(name) (\(batches.count) batches over TDS)")
+            } else {
+                log.info("ignoring \(name) (only *.sql and *.tsql run)")
+            }
+        }
+    }
+
+    func finish(server: RestoreServer, database: String) throws(PipelineError) {
+        let connection = try server.connect(database: database)
+        do {
+            try connection.execute("ANALYZE")
+            try connection.execute("CHECKPOINT")
+        } catch {
+            throw PipelineError(.restore, "ANALYZE / CHECKPOINT failed: \(error)")
+        }
+        try server.stop()
+    }
+
+    func prepareDataDirectory(
+        _ data: String, bin: String, record: ArchiveRecord?, archive: String, manifest: BackupManifest, bakedAt: String
+    )
+        throws(PipelineError)
+    {
+        let control = (try? ToolProcess.run(bin + "/pg_controldata", [data]))?.output ?? ""
+        guard control.contains("Database cluster state:               shut down") else {
+            throw PipelineError(.restore, "the cluster did not shut down cleanly; pg_controldata says:\n\(control)")
+        }
+        let before = directorySize(data + "/pg_wal")
+        if !options.keepWAL {
+            let (executable, arguments) = commandAsOwner(of: data, bin + "/pg_resetwal", ["-D", data])
+            let result = try? ToolProcess.run(executable, arguments)
+            guard let result, result.succeeded else {
+                throw PipelineError(.restore, "pg_resetwal failed: \(result?.errorTail() ?? "it did not run") (--keep-wal skips it)")
+            }
+            log.info("pg_resetwal: WAL \(PipelineLog.size(before)) → \(PipelineLog.size(directorySize(data + "/pg_wal")))")
+        }
+        for name in ["postmaster.opts"] { try? FileManager.default.removeItem(atPath: data + "/" + name) }
+        if let stats = try? FileManager.default.contentsOfDirectory(atPath: data + "/pg_stat_tmp") {
+            for name in stats { try? FileManager.default.removeItem(atPath: data + "/pg_stat_tmp/" + name) }
+        }
+        let snapshot = SnapshotRecord(
+            archive: archive, archiveSHA256: record?.sha256 ?? "", snapshotCreatedAt: manifest.createdAt, bakedAt: bakedAt,
+            sourceHost: manifest.source.host, sourceDatabase: manifest.source.database, serverVersion: manifest.server.version,
+            babelfishVersion: manifest.babelfish?.version, migrationMode: manifest.babelfish?.migrationMode,
+            tool: "bbf \(ProjectVersion.current)")
+        let path = data + "/" + SnapshotRecord.fileName
+        do {
+            try PipelineJSON.encode(snapshot).write(to: URL(fileURLWithPath: path))
+            if let info = try FileSystem.info(data) { try FileSystem.changeOwner(path, user: info.owner, group: info.group) }
+            try FileSystem.changePermissions(path, 0o600)
+        } catch {
+            throw PipelineError(.fileSystem, "cannot write \(path): \(error)")
+        }
+        figures["data.bytes"] = Double(directorySize(data))
+        log.info("data directory: \(PipelineLog.size(directorySize(data)))")
+    }
+
+    func publish(layout: OCILayout, skopeo: Skopeo) throws(PipelineError) -> [String] {
+        let source = ImageLocation.ociLayout(path: layout.path, name: "data")
+        switch options.output {
+        case .layout(let path):
+            try wrap { () throws(ContainerError) in
+                try skopeo.copy(from: source, to: .ociLayout(path: path, name: "data"), doing: "write the OCI layout \(path)")
+            }
+            return ["oci:\(path):data"]
+        case .push, .load:
+            var done: [String] = []
+            for tag in TagOrder.ordered(options.tags.map(\.description)) {
+                let target = try wrap { () throws(ContainerError) in try ImageLocation.parse(tag, flag: "--tag") }
+                let destination: ImageLocation
+                if options.output == .load, case .registry(let reference) = target {
+                    destination =
+                        environment["BBF_CONTAINER_ENGINE"]?.contains("podman") == true
+                        ? .containersStorage(reference) : .dockerDaemon(reference)
+                } else {
+                    destination = target
+                }
+                try log.step("push \(destination)") { () throws(PipelineError) in
+                    try wrap { () throws(ContainerError) in try skopeo.copy(from: source, to: destination, doing: "push \(destination)") }
+                }
+                done.append(destination.description)
+            }
+            return done
+        }
+    }
+}
+
+func wrap<T>(_ body: () throws(ContainerError) -> T) throws(PipelineError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw PipelineError(error.code == .registry ? .registry : .image, error.message)
+    }
+}
+
+func directorySize(_ path: String) -> Int64 {
+    guard let enumerator = FileManager.default.enumerator(atPath: path) else { return 0 }
+    var total: Int64 = 0
+    while let name = enumerator.nextObject() as? String {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? Int64 { total += size }
+    }
+    return total
+}
+
+/// "restored 120 of 450 items" every 15 s, from pg_restore --verbose.
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen = 0
+    private let total: Int
+    private let timer: DispatchSourceTimer
+
+    init(total: Int, log: PipelineLog) {
+        self.total = total
+        let started = Date()
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "bbf.progress"))
+        timer.schedule(deadline: .now() + 15, repeating: 15)
+        timer.resume()
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.lock.lock()
+            let count = self.seen
+            self.lock.unlock()
+            log.info("pg_restore: \(count) of \(total) items after \(PipelineLog.duration(Date().timeIntervalSince(started)))")
+        }
+    }
+
+    func saw(_ line: String) {
+        guard
+            line.hasPrefix("pg_restore: processing item") || line.hasPrefix("pg_restore: creating")
+                || line.hasPrefix("pg_restore: finished item")
+        else { return }
+        lock.lock()
+        seen += line.hasPrefix("pg_restore: finished item") ? 0 : 1
+        lock.unlock()
+    }
+
+    func stop() { timer.cancel() }
+}

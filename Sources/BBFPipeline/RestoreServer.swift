@@ -1,0 +1,154 @@
+import BBFImage
+import BBFProcess
+import BBFSystem
+import Foundation
+import PostgresClient
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The throwaway server a bake restores into: first booted by bbf-entrypoint
+/// (the same first-boot code every developer's container runs), which then
+/// execs postgres with the restore-only settings on its command line, so none
+/// of them is ever written to the data directory.
+final class RestoreServer {
+    let dataDirectory: String
+    let socketDirectory: String
+    let port: Int
+    let tdsPort: Int
+    let superuser = "postgres"
+    private let child: ChildProcess
+    private let logPath: String
+
+    struct Options {
+        var entrypoint: String
+        var binDirectory: String
+        var dataDirectory: String
+        var socketDirectory: String
+        var logPath: String
+        /// BABELFISH_* / POSTGRES_* variables for the first boot.
+        var variables: [String: String]
+        /// `-c name=value` settings for this run only.
+        var settings: [(String, String)]
+        /// Listen on 127.0.0.1 (for TDS scripts) instead of the socket only.
+        var loopback: Bool
+    }
+
+    /// Restore-only settings: nothing here needs to survive a crash, the
+    /// restore is CPU-bound, and none of it ships.
+    static func restoreSettings(jobs: Int) -> [(String, String)] {
+        [
+            ("fsync", "off"), ("synchronous_commit", "off"), ("full_page_writes", "off"), ("wal_level", "minimal"),
+            ("max_wal_senders", "0"), ("archive_mode", "off"), ("autovacuum", "off"), ("maintenance_work_mem", "512MB"),
+            ("max_wal_size", "16GB"), ("checkpoint_timeout", "1h"), ("max_parallel_maintenance_workers", String(max(1, jobs / 2))),
+        ]
+    }
+
+    init(_ options: Options, log: PipelineLog) throws(PipelineError) {
+        dataDirectory = options.dataDirectory
+        socketDirectory = options.socketDirectory
+        logPath = options.logPath
+        do {
+            port = try Network.freeLoopbackPort()
+            var tds = try Network.freeLoopbackPort()
+            while tds == port { tds = try Network.freeLoopbackPort() }
+            tdsPort = tds
+        } catch {
+            throw PipelineError(.restore, "cannot find a free port for the restore server: \(error)")
+        }
+        var environment: [String: String] = [
+            "PATH": options.binDirectory + ":/usr/local/bin:/usr/bin:/bin",
+            "PGDATA": options.dataDirectory,
+            "POSTGRES_SOCKET_DIR": options.socketDirectory,
+            "BABELFISH_TDS_PORT": String(tdsPort),
+            "BABELFISH_INITDB_DIR": options.socketDirectory + "/no-init-scripts",
+            "LANG": "C.UTF-8",
+        ]
+        environment.merge(options.variables) { $1 }
+        var arguments = ["postgres", "-c", "port=\(port)", "-c", "listen_addresses=\(options.loopback ? "127.0.0.1" : "")"]
+        for (name, value) in options.settings { arguments += ["-c", "\(name)=\(value)"] }
+        let fd = open(options.logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw PipelineError(.fileSystem, "cannot create \(options.logPath): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        do {
+            child = try ChildProcess.spawn(
+                executable: options.entrypoint, arguments: arguments, environment: environment, stdin: .null, stdout: .descriptor(fd),
+                stderr: .descriptor(fd), killWithParent: true)
+        } catch {
+            throw PipelineError(.restore, "cannot start \(options.entrypoint): \(error)")
+        }
+        let started = Date()
+        while true {
+            if let status = child.poll() {
+                throw PipelineError(.restore, "the restore server \(status) before accepting connections:\n\(logTail())")
+            }
+            if PostgresConnection.ping(pingParameters) == .ok { break }
+            if Date().timeIntervalSince(started) > 600 {
+                child.send(SIGQUIT)
+                child.wait()
+                throw PipelineError(.restore, "the restore server did not accept connections within 10 minutes:\n\(logTail())")
+            }
+            BBFSystem.sleep(milliseconds: 25)
+        }
+        log.info(
+            "restore server up in \(PipelineLog.duration(Date().timeIntervalSince(started))) (socket \(socketDirectory), port \(port))")
+    }
+
+    private var pingParameters: [String: String] {
+        ["host": socketDirectory, "port": String(port), "user": superuser, "dbname": "postgres", "connect_timeout": "5"]
+    }
+
+    /// libpq variables for psql / pg_restore (socket, local trust).
+    var clientEnvironment: [String: String] {
+        ["PGHOST": socketDirectory, "PGPORT": String(port), "PGUSER": superuser]
+    }
+
+    func connect(database: String) throws(PipelineError) -> PostgresConnection {
+        do {
+            return try PostgresConnection([
+                "host": socketDirectory, "port": String(port), "user": superuser, "dbname": database,
+                "fallback_application_name": "bbf bake",
+            ])
+        } catch {
+            throw PipelineError(.restore, "cannot connect to the restore server: \(error)")
+        }
+    }
+
+    func logTail(lines: Int = 25) -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Fast shutdown (a shutdown checkpoint), then waits.
+    func stop() throws(PipelineError) {
+        guard child.poll() == nil else { return }
+        child.send(SIGINT)
+        guard let status = child.wait(timeoutMilliseconds: 600_000) else {
+            child.send(SIGQUIT)
+            child.wait()
+            throw PipelineError(.restore, "the restore server did not shut down within 10 minutes")
+        }
+        guard status.isSuccess else {
+            throw PipelineError(.restore, "the restore server \(status) while shutting down:\n\(logTail())")
+        }
+    }
+
+    deinit {
+        if child.poll() == nil {
+            child.send(SIGQUIT)
+            child.wait()
+        }
+    }
+}
+
+/// Runs a program as the owner of a directory when this process is root
+/// (pg_resetwal refuses root), through util-linux's setpriv.
+func commandAsOwner(of directory: String, _ executable: String, _ arguments: [String]) -> (String, [String]) {
+    guard geteuid() == 0, let info = try? FileSystem.info(directory), info.owner != 0,
+        let setpriv = ToolProcess.find("setpriv", path: "/usr/bin:/bin")
+    else { return (executable, arguments) }
+    return (setpriv, ["--reuid=\(info.owner)", "--regid=\(info.group)", "--clear-groups", "--", executable] + arguments)
+}
