@@ -217,7 +217,8 @@ public enum Entrypoint {
         throw EntrypointError(.system, "\(failure)")
     }
 
-    public static let helpText = """
+    public static var helpText: String {
+        """
         bbf-entrypoint \(EntrypointVersion.current): boots PostgreSQL + Babelfish in a container.
 
         Usage:
@@ -228,27 +229,11 @@ public enum Entrypoint {
 
         First boot (empty PGDATA): initdb, Babelfish login and database,
         CREATE EXTENSION babelfishpg_tds CASCADE, sys.initialize_babelfish, then
-        /docker-entrypoint-initdb.d (*.sql, *.sql.gz|xz|zst, *.sh, *.tsql), all on a
+        the init scripts (*.sql, *.sql.gz|xz|zst, *.sh, *.tsql), all on a
         private socket. An interrupted first boot is detected and redone.
 
-        Environment (each *_PASSWORD, *_USER, POSTGRES_DB and POSTGRES_INITDB_ARGS
-        may also come from a file named by <NAME>_FILE):
-          PGDATA                      data directory (/var/lib/babelfish/data)
-          POSTGRES_PASSWORD           password of the postgres superuser (first boot)
-          POSTGRES_USER               superuser name (postgres)
-          POSTGRES_DB                 an extra database to create (none)
-          POSTGRES_INITDB_ARGS        extra initdb arguments
-          POSTGRES_HOST_AUTH_METHOD   md5 (default), password, trust or gss
-          POSTGRES_SOCKET_DIR         unix socket directory (/var/run/postgresql)
-          BABELFISH_USER              the Babelfish (sa-like) login (babelfish_user)
-          BABELFISH_PASSWORD          its password (first boot)
-          BABELFISH_DB                the Babelfish database (babelfish_db)
-          BABELFISH_MIGRATION_MODE    multi-db (default) or single-db
-          BABELFISH_COLLATION         server collation, fixed at first boot
-          BABELFISH_TDS_PORT          TDS port inside the container (1433)
-          BABELFISH_INITDB_DIR        init scripts directory (/docker-entrypoint-initdb.d)
-          BABELFISH_ENABLED           false runs plain PostgreSQL (true)
-        """
+        """ + "\n" + EntrypointVariable.helpSection
+    }
 }
 
 extension DataDirectoryDecision {
