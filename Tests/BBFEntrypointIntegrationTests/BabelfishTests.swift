@@ -174,6 +174,25 @@ struct BabelfishTests {
         #expect(refused.output.contains("last used with Babelfish 99.0.0, newer than this image's"))
     }
 
+    @Test("A foreign cluster that preloads babelfishpg_tds but was never initialized: looked at once, refused, data unchanged")
+    func refuseUninitialized() throws {
+        let sandbox = try Sandbox()
+        let home = try #require(TestEnvironment.babelfishHome)
+        try makeForeignCluster(sandbox, bin: home + "/bin")
+        let conf = sandbox.file("postgresql.conf")
+        let info = try #require(try FileSystem.info(conf))
+        try FileSystem.writeAtomically(conf, try FileSystem.readText(conf) + "shared_preload_libraries = 'babelfishpg_tds'\n")
+        try FileSystem.changeOwner(conf, user: info.owner, group: info.group)
+        let before = try treeSnapshot(sandbox.dataDirectory)
+        let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment(babelfish: true))
+        #expect(result.status == .exited(1))
+        #expect(
+            result.output.contains("holds a PostgreSQL cluster without Babelfish (no database babelfish_db)"), "output: \(result.output)")
+        #expect(result.output.contains("shared_preload_libraries has babelfishpg_tds"))
+        let unexplained = changesBeyondBookkeeping(treeDifferences(before, try treeSnapshot(sandbox.dataDirectory)))
+        #expect(unexplained.isEmpty, "changed beyond PostgreSQL's bookkeeping: \(unexplained)")
+    }
+
     @Test("A Babelfish cluster this entrypoint did not create is adopted")
     func adopt() throws {
         let sandbox = try Sandbox()
