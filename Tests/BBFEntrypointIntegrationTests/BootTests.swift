@@ -111,6 +111,16 @@ struct BootTests {
         #expect(status.contains("Uid:\t\(account.uid)\t\(account.uid)\t\(account.uid)\t\(account.uid)"))
     }
 
+    @Test("The installation's directories come from its own pg_config, whatever pg_config comes first on PATH")
+    func installationDirectories() throws {
+        let bin = try TestEnvironment.requirePostgres()
+        let installation = try PostgresInstallation.locate(path: bin)
+        let prefix = FileSystem.parent(of: bin)
+        #expect(installation.binDirectory == bin)
+        #expect(installation.libraryDirectory?.hasPrefix(prefix + "/") == true, "\(installation.libraryDirectory ?? "none")")
+        #expect(installation.shareDirectory != nil)
+    }
+
     @Test("--help, --version and other commands")
     func commands() throws {
         let sandbox = try Sandbox()
