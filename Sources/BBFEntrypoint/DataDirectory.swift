@@ -25,16 +25,19 @@ public struct DataDirectorySnapshot: Equatable, Sendable {
     public var stateText: String?
     /// The uid that owns the directory (nil when it is missing).
     public var owner: UInt32?
+    /// This process may create entries in the directory.
+    public var writable: Bool
 
     public init(
         presence: Presence, pgVersion: String? = nil, hasInitializationMarker: Bool = false, stateText: String? = nil,
-        owner: UInt32? = nil
+        owner: UInt32? = nil, writable: Bool = false
     ) {
         self.presence = presence
         self.pgVersion = pgVersion
         self.hasInitializationMarker = hasInitializationMarker
         self.stateText = stateText
         self.owner = owner
+        self.writable = writable
     }
 
     /// Whether a first boot will run: the directory is missing, empty (but
@@ -67,7 +70,8 @@ public struct DataDirectorySnapshot: Equatable, Sendable {
                 ? try FileSystem.readTextIfPresent(path + "/" + ManagedFiles.state) : nil
             return DataDirectorySnapshot(
                 presence: .directory(entries: entries), pgVersion: pgVersion,
-                hasInitializationMarker: entries.contains(ManagedFiles.initializationMarker), stateText: stateText, owner: owner)
+                hasInitializationMarker: entries.contains(ManagedFiles.initializationMarker), stateText: stateText, owner: owner,
+                writable: FileSystem.isWritableDirectory(path))
         } catch let error as SystemError where error.code == EACCES {
             return DataDirectorySnapshot(presence: .unreadable("\(error)"), owner: owner)
         }

@@ -140,9 +140,14 @@ enum Preflight {
         case .directory:
             unreadable = ""
             if snapshot.needsInitialization && !snapshot.hasInitializationMarker {
+                // A volume this user may write (e.g. Kubernetes' fsGroup) can hold a data directory of its own.
+                let subdirectory =
+                    snapshot.writable
+                    ? " As this user may write into it, PGDATA=\(path)/pgdata works too: the entrypoint creates that subdirectory as its own."
+                    : ""
                 return EntrypointError(
                     .unsupportedDataDirectory,
-                    "PGDATA=\(path) is an empty directory owned by \(owned), but this container runs as uid \(identity.uid), and PostgreSQL needs its data directory to be its own. That is what an empty bind mount of a host directory looks like (-v /host/dir:\(path)). Hand it over once, on the host: chown \(identity.uid):\(identity.gid) /host/dir; or start the container as root (--user 0), and the entrypoint gives the directory to the postgres user before it drops to it; or use a named volume. Nothing was written."
+                    "PGDATA=\(path) is an empty directory owned by \(owned), but this container runs as uid \(identity.uid), and PostgreSQL needs its data directory to be its own. That is what an empty bind mount of a host directory looks like (-v /host/dir:\(path)). Hand it over once, on the host: chown \(identity.uid):\(identity.gid) /host/dir; or start the container as root (--user 0), and the entrypoint gives the directory to the postgres user before it drops to it; or use a named volume.\(subdirectory) Nothing was written."
                 )
             }
         }

@@ -14,6 +14,11 @@ extension FileSystem {
         return stat(path, &raw) == 0 ? raw.st_uid : nil
     }
 
+    /// Whether this process may create and remove entries in the directory.
+    public static func isWritableDirectory(_ path: String) -> Bool {
+        access(path, W_OK | X_OK) == 0
+    }
+
     /// The running program's path (`/proc/self/exe`; argv[0] where there is no /proc).
     public static var currentExecutable: String {
         (try? symlinkTarget("/proc/self/exe")) ?? CommandLine.arguments[0]

@@ -273,6 +273,26 @@ struct OwnershipTests {
         #expect(treeDifferences(before, try treeSnapshot(sandbox.dataDirectory)) == [])
     }
 
+    @Test("A root-owned volume the user may write (as with Kubernetes' fsGroup): refused, and the subdirectory it suggests boots")
+    func writableRootOwnedVolume() throws {
+        let account = try #require(Privileges.account(named: "postgres"))
+        let sandbox = try Sandbox()
+        try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o777)
+        try FileSystem.changePermissions(sandbox.dataDirectory, 0o777)
+        try FileSystem.createDirectory(sandbox.socketDirectory, permissions: 0o755)
+        try FileSystem.changeOwner(sandbox.socketDirectory, user: account.uid, group: account.gid)
+        let refused = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment(), asUser: "postgres")
+        #expect(refused.status == .exited(1))
+        #expect(refused.output.contains("PGDATA=\(sandbox.dataDirectory)/pgdata works too"), "output: \(refused.output)")
+        #expect(try FileSystem.contents(ofDirectory: sandbox.dataDirectory).isEmpty)
+
+        let subdirectory = sandbox.dataDirectory + "/pgdata"
+        let server = try sandbox.start(environment: try sandbox.environment(["PGDATA": subdirectory]), asUser: "postgres")
+        #expect(try FileSystem.info(subdirectory)?.owner == account.uid)
+        #expect(try sandbox.connect().execute("SELECT 1").scalar == "1")
+        #expect(server.stop() == .exited(0))
+    }
+
     @Test(
         "A cluster copied in without --chown (unreadable, or readable but root's): refused untouched, with the chown -R",
         arguments: [0o700, 0o755] as [mode_t])

@@ -112,9 +112,17 @@ struct AccessTests {
         #expect(error.message.contains("chown 999:999 /host/dir"))
         #expect(error.message.contains("--user 0"))
         #expect(error.message.contains("Nothing was written"))
+        #expect(!error.message.contains("/pgdata"))
         // Reported with the rest, before the initialization could claim anything.
         let message = try #require(problems(facts(passwords, snapshot: snapshot)))
         #expect(message == error.message)
+    }
+
+    @Test("A volume the user may write but does not own (Kubernetes' fsGroup): a subdirectory works too")
+    func groupWritableVolume() throws {
+        let snapshot = DataDirectorySnapshot(presence: .directory(entries: ["lost+found"]), owner: 0, writable: true)
+        let error = try #require(Preflight.accessProblem(snapshot, path: path, identity: container))
+        #expect(error.message.contains("PGDATA=\(path)/pgdata works too"))
     }
 
     @Test(
