@@ -23,7 +23,8 @@ public enum InitDurability: String, Sendable, CaseIterable {
     case strict
 }
 
-/// The entrypoint's settings, read from the environment.
+/// The entrypoint's settings, read from the environment. The initial values
+/// are the defaults `EntrypointVariable.all` shows and documents.
 public struct EntrypointConfiguration: Equatable, Sendable {
     public var dataDirectory = ImageFacts.dataDirectory
     public var superuser = "postgres"
@@ -53,9 +54,6 @@ public struct EntrypointConfiguration: Equatable, Sendable {
     public var warnings: [String] = []
 
     public init() {}
-
-    /// Variables whose value may come from `<NAME>_FILE` instead.
-    public static var fileVariables: [String] { EntrypointVariable.all.filter(\.fromFile).map(\.name) }
 
     /// Every variable this entrypoint reads (with the `_FILE` forms).
     public static let knownVariables: Set<String> = Set(
@@ -151,14 +149,6 @@ public struct EntrypointConfiguration: Equatable, Sendable {
             )
         }
         return problems
-    }
-
-    /// Checks what only a first boot needs (see `initializationProblems`).
-    public func validateForInitialization() throws {
-        let problems = initializationProblems()
-        if !problems.isEmpty {
-            throw EntrypointError(.invalidConfiguration, problems.joined(separator: "\n"))
-        }
     }
 
     /// The environment without the secrets, for the long-running server.
