@@ -2,9 +2,14 @@ import BBFSystem
 import PostgresClient
 
 /// Takes over a cluster this entrypoint did not create, if Babelfish is
-/// initialized in it; otherwise refuses and leaves it alone.
+/// initialized in it. A cluster whose files show no Babelfish was refused
+/// before this, untouched (see `BabelfishEvidence`); one whose files name
+/// Babelfish is started once on a private socket to confirm it in the
+/// catalogs, and a refusal then says what that start changed.
 struct Adopter {
     let context: BootContext
+    /// What the settings files said (nil in plain mode).
+    let evidence: BabelfishEvidence?
 
     private var config: EntrypointConfiguration { context.config }
 
@@ -52,6 +57,18 @@ struct Adopter {
         return try finding.get()
     }
 
+    /// What looking with a server did to the cluster, said plainly.
+    private var startedToLook: String {
+        let why: String
+        switch evidence {
+        case .configured(let found)?: why = "Its settings name Babelfish (\(found))"
+        case .unknown(let reason)?: why = "Its settings may name Babelfish (\(reason))"
+        case .absent?, nil: why = "To look for Babelfish"
+        }
+        return
+            "\(why), so it was started once on a private socket, without TCP, to look in its catalogs: that changed only what every start and stop of PostgreSQL changes (global/pg_control, a shutdown checkpoint in pg_wal, pg_stat, postmaster.opts, the relation cache files pg_internal.init, and its log if logging_collector is on). No setting, database or data was changed."
+    }
+
     private func findBabelfish(_ server: TemporaryServer) throws -> Result<String, EntrypointError> {
         let connection = try server.connect(database: "postgres", password: config.superuserPassword)
         var databaseName = config.babelfishDatabase
@@ -65,7 +82,7 @@ struct Adopter {
             .failure(
                 EntrypointError(
                     .unsupportedDataDirectory,
-                    "PGDATA=\(context.dataDirectory) holds a PostgreSQL cluster without Babelfish (\(why)). It was left untouched. Point PGDATA at an empty directory for a new Babelfish database, set BABELFISH_DB if Babelfish lives in another database, or initialize Babelfish in this cluster yourself and start again."
+                    "PGDATA=\(context.dataDirectory) holds a PostgreSQL cluster without Babelfish (\(why)). \(startedToLook) Point PGDATA at an empty directory for a new Babelfish database, set BABELFISH_DB if Babelfish lives in another database, or initialize Babelfish in this cluster yourself and start again."
                 ))
         }
         guard exists else { return notBabelfish("no database \(databaseName)") }

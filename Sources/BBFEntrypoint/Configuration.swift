@@ -23,7 +23,8 @@ public enum InitDurability: String, Sendable, CaseIterable {
     case strict
 }
 
-/// The entrypoint's settings, read from the environment.
+/// The entrypoint's settings, read from the environment. The initial values
+/// are the defaults `EntrypointVariable.all` shows and documents.
 public struct EntrypointConfiguration: Equatable, Sendable {
     public var dataDirectory = ImageFacts.dataDirectory
     public var superuser = "postgres"
@@ -54,206 +55,88 @@ public struct EntrypointConfiguration: Equatable, Sendable {
 
     public init() {}
 
-    /// Variables whose value may come from `<NAME>_FILE` instead.
-    public static let fileVariables: [String] = [
-        "POSTGRES_PASSWORD", "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_INITDB_ARGS",
-        "BABELFISH_PASSWORD", "BABELFISH_USER",
-    ]
+    /// Every variable this entrypoint reads (with the `_FILE` forms).
+    public static let knownVariables: Set<String> = Set(
+        EntrypointVariable.all.flatMap { $0.fromFile ? [$0.name, $0.name + "_FILE"] : [$0.name] })
 
-    /// Every variable this entrypoint reads.
-    public static let knownVariables: Set<String> = {
-        var names: Set<String> = [
-            "PGDATA", "POSTGRES_HOST_AUTH_METHOD", "POSTGRES_SOCKET_DIR",
-            "BABELFISH_ENABLED", "BABELFISH_DB", "BABELFISH_MIGRATION_MODE", "BABELFISH_COLLATION",
-            "BABELFISH_TDS_PORT", "BABELFISH_INITDB_DIR", "BBF_INIT_DURABILITY", "BBF_ENTRYPOINT_CRASH_AT",
-            // Set by the entrypoint for init scripts.
-            "BABELFISH_INIT_TDS_HOST", "BABELFISH_INIT_TDS_PORT",
-        ]
-        for name in fileVariables {
-            names.insert(name)
-            names.insert(name + "_FILE")
-        }
-        return names
-    }()
-
-    /// Reads and validates the environment. Reading a `_FILE` is the only I/O.
+    /// Reads and validates the environment, collecting every problem and
+    /// warning. Reading a `_FILE` is the only I/O.
     ///
     /// - Parameter readFile: returns a file's content or throws a message.
-    public static func parse(
+    public static func read(
         environment: [String: String],
         readFile: (String) throws -> String
-    ) throws -> EntrypointConfiguration {
+    ) -> ConfigurationReading {
         var config = EntrypointConfiguration()
         var problems: [String] = []
+        var invalid: Set<String> = []
 
-        func value(_ name: String) -> String? {
-            if let direct = environment[name], !direct.isEmpty { return direct }
-            return nil
-        }
-        /// A variable that may come from `<name>_FILE`.
-        func secretOrValue(_ name: String) -> String? {
-            let direct = environment[name]
-            let file = environment[name + "_FILE"]
-            if let direct, !direct.isEmpty, let file, !file.isEmpty {
-                problems.append("\(name) and \(name)_FILE are both set: set only one of them.")
-                return nil
-            }
-            if let file, !file.isEmpty {
-                do {
-                    let content = try readFile(file)
-                    var trimmed = Substring(content)
-                    while let last = trimmed.last, last.isNewline { trimmed.removeLast() }
-                    config.explicitlySet.insert(name)
-                    return trimmed.isEmpty ? nil : String(trimmed)
-                } catch {
-                    problems.append("cannot read \(name)_FILE=\(file): \(error). Mount that file, or unset \(name)_FILE.")
-                    return nil
-                }
-            }
-            if let direct, !direct.isEmpty {
-                config.explicitlySet.insert(name)
+        /// The value of a variable, from `<name>_FILE` where allowed; marks it as set.
+        func rawValue(of variable: EntrypointVariable) -> String? {
+            let name = variable.name
+            let direct = environment[name].flatMap { $0.isEmpty ? nil : $0 }
+            guard variable.fromFile, let file = environment[name + "_FILE"], !file.isEmpty else {
+                if direct != nil { config.explicitlySet.insert(name) }
                 return direct
             }
-            return nil
-        }
-        func mark(_ name: String) -> String? {
-            guard let found = value(name) else { return nil }
-            config.explicitlySet.insert(name)
-            return found
+            if direct != nil {
+                problems.append("\(name) and \(name)_FILE are both set: set only one of them.")
+                invalid.insert(name)
+                return nil
+            }
+            do {
+                var trimmed = Substring(try readFile(file))
+                while let last = trimmed.last, last.isNewline { trimmed.removeLast() }
+                config.explicitlySet.insert(name)
+                return trimmed.isEmpty ? nil : String(trimmed)
+            } catch {
+                problems.append("cannot read \(name)_FILE=\(file): \(error). Mount that file, or unset \(name)_FILE.")
+                invalid.insert(name)
+                return nil
+            }
         }
 
-        if let path = mark("PGDATA") {
-            if path.hasPrefix("/") {
-                config.dataDirectory = normalized(path)
-            } else {
-                problems.append("PGDATA=\(path) is not an absolute path: use e.g. PGDATA=/var/lib/babelfish/data.")
+        for variable in EntrypointVariable.all {
+            guard let apply = variable.apply, let value = rawValue(of: variable) else { continue }
+            if let problem = apply(value, &config) {
+                problems.append(problem)
+                invalid.insert(variable.name)
             }
         }
-        if let user = secretOrValue("POSTGRES_USER") {
-            if let reason = NameRules.postgresNameProblem(user) {
-                problems.append("POSTGRES_USER=\(user) \(reason)")
-            } else if user.hasPrefix("pg_") {
-                problems.append("POSTGRES_USER=\(user) starts with pg_, which PostgreSQL reserves: choose another name.")
-            } else {
-                config.superuser = user
-            }
-        }
-        config.superuserPassword = secretOrValue("POSTGRES_PASSWORD")
-        if let database = secretOrValue("POSTGRES_DB") {
-            if let reason = NameRules.postgresNameProblem(database) {
-                problems.append("POSTGRES_DB=\(database) \(reason)")
-            } else if database != "postgres" {
-                config.extraDatabase = database
-            }
-        }
-        if let arguments = secretOrValue("POSTGRES_INITDB_ARGS") {
-            do {
-                config.initdbArguments = try ShellWords.split(arguments)
-            } catch {
-                problems.append("POSTGRES_INITDB_ARGS: \(error)")
-            }
-        }
-        if let path = mark("POSTGRES_SOCKET_DIR") {
-            if path.hasPrefix("/") {
-                config.socketDirectory = normalized(path)
-            } else {
-                problems.append("POSTGRES_SOCKET_DIR=\(path) is not an absolute path.")
-            }
-        }
-        if let enabled = mark("BABELFISH_ENABLED") {
-            switch enabled.lowercased() {
-            case "true", "1", "yes", "on": config.babelfishEnabled = true
-            case "false", "0", "no", "off": config.babelfishEnabled = false
-            default: problems.append("BABELFISH_ENABLED=\(enabled) is not a boolean: use true or false.")
-            }
-        }
-        if let method = mark("POSTGRES_HOST_AUTH_METHOD") {
-            if let parsed = HostAuthMethod(rawValue: method.lowercased()) {
-                config.hostAuthMethod = parsed
-            } else {
-                let allowed = HostAuthMethod.allCases.map(\.rawValue).joined(separator: ", ")
-                problems.append("POSTGRES_HOST_AUTH_METHOD=\(method) is not supported: use one of \(allowed).")
-            }
-        }
+        // Rules between variables, once each has its value (or its default).
         if config.babelfishEnabled && config.hostAuthMethod == .scramSHA256 {
             problems.append(
                 "POSTGRES_HOST_AUTH_METHOD=scram-sha-256 makes every TDS login fail (TDS accepts only trust, password, md5 or gss): use md5, which still verifies SCRAM-stored passwords."
             )
+            invalid.insert("POSTGRES_HOST_AUTH_METHOD")
         }
-        if let user = secretOrValue("BABELFISH_USER") {
-            if let reason = NameRules.babelfishNameProblem(user) {
-                problems.append("BABELFISH_USER=\(user) \(reason)")
-            } else if NameRules.reservedBabelfishRoles.contains(user) {
-                problems.append("BABELFISH_USER=\(user) is a role Babelfish creates itself: choose another name.")
-            } else {
-                config.babelfishUser = user
-            }
-        }
-        config.babelfishPassword = secretOrValue("BABELFISH_PASSWORD")
-        if let database = mark("BABELFISH_DB") {
-            if let reason = NameRules.babelfishNameProblem(database) {
-                problems.append("BABELFISH_DB=\(database) \(reason)")
-            } else if ["postgres", "template0", "template1"].contains(database) {
-                problems.append("BABELFISH_DB=\(database) is a PostgreSQL system database: choose another name (default babelfish_db).")
-            } else {
-                config.babelfishDatabase = database
-            }
-        }
-        if let mode = mark("BABELFISH_MIGRATION_MODE") {
-            if let parsed = MigrationMode(rawValue: mode.lowercased()) {
-                config.migrationMode = parsed
-            } else {
-                problems.append(
-                    "BABELFISH_MIGRATION_MODE=\(mode) is not a migration mode: use multi-db (the default, as on Aurora) or single-db.")
-            }
-        }
-        if let collation = mark("BABELFISH_COLLATION") {
-            if collation.count <= 128, collation.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
-                config.collation = collation.lowercased()
-            } else {
-                problems.append(
-                    "BABELFISH_COLLATION=\(collation) is not a collation name: use letters, digits and underscores, e.g. sql_latin1_general_cp1_ci_as."
-                )
-            }
-        }
-        if let port = mark("BABELFISH_TDS_PORT") {
-            if let number = Int(port), (1024...65535).contains(number) {
-                config.tdsPort = number
-            } else {
-                problems.append(
-                    "BABELFISH_TDS_PORT=\(port) is not a port Babelfish accepts: use a number from 1024 to 65535 (default 1433).")
-            }
-        }
-        if let directory = mark("BABELFISH_INITDB_DIR") {
-            config.initScriptsDirectory = normalized(directory)
-        }
-        if let durability = mark("BBF_INIT_DURABILITY") {
-            if let parsed = InitDurability(rawValue: durability) {
-                config.durability = parsed
-            } else {
-                problems.append("BBF_INIT_DURABILITY=\(durability) is not valid: use relaxed (default) or strict.")
-            }
-        }
-        config.crashPoint = value("BBF_ENTRYPOINT_CRASH_AT")
-
         if config.babelfishEnabled && config.babelfishUser == config.superuser {
             problems.append("BABELFISH_USER and POSTGRES_USER are both \(config.superuser): the Babelfish login must be its own role.")
+            invalid.insert("BABELFISH_USER")
         }
-        if !problems.isEmpty {
-            throw EntrypointError(.invalidConfiguration, problems.joined(separator: "\n"))
-        }
-
         for name in environment.keys.sorted() where name.hasPrefix("BABELFISH_") && !knownVariables.contains(name) {
             var remark = "unknown variable \(name) is ignored"
             if let suggestion = closestKnownVariable(to: name) { remark += " (did you mean \(suggestion)?)" }
             config.warnings.append(remark)
         }
-        return config
+        return ConfigurationReading(configuration: config, problems: problems, invalidVariables: invalid)
     }
 
-    /// Checks what only a first boot needs: passwords, unless host auth is trust.
-    public func validateForInitialization() throws {
-        guard hostAuthMethod != .trust else { return }
+    /// Reads the environment; throws every problem together.
+    public static func parse(
+        environment: [String: String],
+        readFile: (String) throws -> String
+    ) throws -> EntrypointConfiguration {
+        let reading = read(environment: environment, readFile: readFile)
+        if !reading.problems.isEmpty {
+            throw EntrypointError(.invalidConfiguration, reading.problems.joined(separator: "\n"))
+        }
+        return reading.configuration
+    }
+
+    /// What only a first boot needs: passwords, unless host auth is trust.
+    public func initializationProblems() -> [String] {
+        guard hostAuthMethod != .trust else { return [] }
         var problems: [String] = []
         if superuserPassword == nil {
             problems.append(
@@ -265,9 +148,7 @@ public struct EntrypointConfiguration: Equatable, Sendable {
                 "BABELFISH_PASSWORD is not set: the Babelfish login \(babelfishUser) needs a password for TDS (SQL Server) connections. Set BABELFISH_PASSWORD or BABELFISH_PASSWORD_FILE."
             )
         }
-        if !problems.isEmpty {
-            throw EntrypointError(.invalidConfiguration, problems.joined(separator: "\n"))
-        }
+        return problems
     }
 
     /// The environment without the secrets, for the long-running server.
@@ -281,6 +162,16 @@ public struct EntrypointConfiguration: Equatable, Sendable {
         guard let (best, distance) = scored, distance <= 3 else { return nil }
         return best
     }
+}
+
+/// The environment as read: the configuration (defaults where a value was
+/// missing or bad), every problem, and which variables had one.
+public struct ConfigurationReading: Sendable {
+    public var configuration: EntrypointConfiguration
+    /// Each names the variable and the fix.
+    public var problems: [String]
+    /// Variables whose value was refused (the configuration holds their default).
+    public var invalidVariables: Set<String>
 }
 
 /// Removes duplicate and trailing slashes.

@@ -127,6 +127,9 @@ public enum ManagedFiles {
             lines += [
                 "shared_preload_libraries = 'babelfishpg_tds'",
                 "babelfishpg_tds.port = \(endpoints.tdsPort)",
+                // Babelfish's default (1) logs every PRELOGIN and login: two
+                // lines per health check. 0 logs none; 1-3 are for debugging TDS.
+                "babelfishpg_tds.tds_debug_log_level = 0",
             ]
         }
         return lines.joined(separator: "\n") + "\n"

@@ -1,11 +1,20 @@
 import BBFSystem
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// What the data directory holds, read without changing anything.
 public struct DataDirectorySnapshot: Equatable, Sendable {
     public enum Presence: Equatable, Sendable {
         case missing
         case notADirectory
         case directory(entries: [String])
+        /// It exists but this process may not read it (or a file in it): the
+        /// failure, e.g. "open directory /data: Permission denied".
+        case unreadable(String)
     }
 
     public var presence: Presence
@@ -14,30 +23,58 @@ public struct DataDirectorySnapshot: Equatable, Sendable {
     public var hasInitializationMarker: Bool
     /// The state file's text, when present.
     public var stateText: String?
+    /// The uid that owns the directory (nil when it is missing).
+    public var owner: UInt32?
+    /// This process may create entries in the directory.
+    public var writable: Bool
 
-    public init(presence: Presence, pgVersion: String? = nil, hasInitializationMarker: Bool = false, stateText: String? = nil) {
+    public init(
+        presence: Presence, pgVersion: String? = nil, hasInitializationMarker: Bool = false, stateText: String? = nil,
+        owner: UInt32? = nil, writable: Bool = false
+    ) {
         self.presence = presence
         self.pgVersion = pgVersion
         self.hasInitializationMarker = hasInitializationMarker
         self.stateText = stateText
+        self.owner = owner
+        self.writable = writable
     }
 
-    /// Reads the snapshot of `path`.
+    /// Whether a first boot will run: the directory is missing, empty (but
+    /// for `lost+found`) or holds an interrupted initialization. Known
+    /// without the server's version.
+    public var needsInitialization: Bool {
+        switch presence {
+        case .missing: return true
+        case .notADirectory, .unreadable: return false
+        case .directory(let entries):
+            return hasInitializationMarker || entries.allSatisfy(ignorableEntries.contains)
+        }
+    }
+
+    /// Reads the snapshot of `path`. A directory this process may not read is
+    /// `.unreadable`, not an error: who owns it says what to do.
     public static func read(_ path: String) throws -> DataDirectorySnapshot {
         guard let info = try FileSystem.info(path) else { return DataDirectorySnapshot(presence: .missing) }
         if info.kind != .directory && !(info.kind == .symlink && FileSystem.isDirectoryFollowingLinks(path)) {
-            return DataDirectorySnapshot(presence: .notADirectory)
+            return DataDirectorySnapshot(presence: .notADirectory, owner: info.owner)
         }
-        let entries = try FileSystem.contents(ofDirectory: path)
-        let pgVersion =
-            entries.contains("PG_VERSION")
-            ? try FileSystem.readTextIfPresent(path + "/PG_VERSION").map { $0.trimmedWhitespace() } : nil
-        let stateText =
-            entries.contains(ManagedFiles.state)
-            ? try FileSystem.readTextIfPresent(path + "/" + ManagedFiles.state) : nil
-        return DataDirectorySnapshot(
-            presence: .directory(entries: entries), pgVersion: pgVersion,
-            hasInitializationMarker: entries.contains(ManagedFiles.initializationMarker), stateText: stateText)
+        let owner = info.kind == .symlink ? (FileSystem.ownerFollowingLinks(path) ?? info.owner) : info.owner
+        do {
+            let entries = try FileSystem.contents(ofDirectory: path)
+            let pgVersion =
+                entries.contains("PG_VERSION")
+                ? try FileSystem.readTextIfPresent(path + "/PG_VERSION").map { $0.trimmedWhitespace() } : nil
+            let stateText =
+                entries.contains(ManagedFiles.state)
+                ? try FileSystem.readTextIfPresent(path + "/" + ManagedFiles.state) : nil
+            return DataDirectorySnapshot(
+                presence: .directory(entries: entries), pgVersion: pgVersion,
+                hasInitializationMarker: entries.contains(ManagedFiles.initializationMarker), stateText: stateText, owner: owner,
+                writable: FileSystem.isWritableDirectory(path))
+        } catch let error as SystemError where error.code == EACCES {
+            return DataDirectorySnapshot(presence: .unreadable("\(error)"), owner: owner)
+        }
     }
 }
 
@@ -72,16 +109,22 @@ public func decide(_ snapshot: DataDirectorySnapshot, path: String, serverMajor:
             EntrypointError(
                 .unsupportedDataDirectory,
                 "PGDATA=\(path) exists but is not a directory. Point PGDATA at a directory (an empty one for a new database)."))
+    case .unreadable(let failure):
+        return .refuse(
+            EntrypointError(
+                .unsupportedDataDirectory,
+                "cannot read PGDATA=\(path) (\(failure)): everything in it must belong to the user PostgreSQL runs as. It was left untouched."
+            ))
     case .directory(let found):
         entries = found
     }
     if snapshot.hasInitializationMarker {
         return .restartInterruptedInitialization
     }
-    let meaningful = entries.filter { !ignorableEntries.contains($0) }
-    if meaningful.isEmpty {
+    if snapshot.needsInitialization {
         return .initialize
     }
+    let meaningful = entries.filter { !ignorableEntries.contains($0) }
     guard let version = snapshot.pgVersion else {
         let shown = meaningful.prefix(5).joined(separator: ", ") + (meaningful.count > 5 ? ", ..." : "")
         return .refuse(
@@ -100,7 +143,7 @@ public func decide(_ snapshot: DataDirectorySnapshot, path: String, serverMajor:
         let advice: String
         if major < serverMajor {
             advice =
-                "Upgrade it with pg_upgrade (it needs both the PostgreSQL \(major) and \(serverMajor) binaries), or start from a bbf_dump backup restored into an empty volume; or run an image of PostgreSQL \(major) on it."
+                "Upgrade it with pg_upgrade (it needs both the PostgreSQL \(major) and \(serverMajor) binaries), or keep running an image of PostgreSQL \(major) on it. A backup cannot carry it across: `bbf backup` (docs/PIPELINE.md) takes Babelfish dumps, which restore only into the PostgreSQL version they were taken from. To start over on PostgreSQL \(serverMajor), use an empty volume (or `bbf dev up --from-backup ARCHIVE` with a backup taken on PostgreSQL \(serverMajor))."
         } else {
             advice = "It was created by a newer PostgreSQL: run an image of PostgreSQL \(major) on it."
         }

@@ -81,11 +81,8 @@ public enum Entrypoint {
 
     /// The boot, in order. Returns only if exec fails.
     static func boot(postgresArguments: [String], environment: [String: String]) throws {
-        let config = try readConfiguration(environment)
-        let installation = try PostgresInstallation.locate(path: environment["PATH"])
-        let snapshot = try inspect(config.dataDirectory)
-        let decision = decide(snapshot, path: config.dataDirectory, serverMajor: installation.major)
-        try verify(decision, config: config, installation: installation)
+        let checked = try preflight(postgresArguments: postgresArguments, environment: environment)
+        let (config, installation, decision) = (checked.config, checked.installation, checked.decision)
         if Privileges.isRoot {
             let account = try postgresAccount()
             try prepareDirectories(config, decision: decision, owner: account)
@@ -95,43 +92,16 @@ public enum Entrypoint {
         }
         let context = BootContext(
             config: config, installation: installation, postgresArguments: postgresArguments, environment: environment)
-        try act(on: decision, context: context)
+        try act(on: decision, context: context, adoptionEvidence: checked.adoptionEvidence)
         try execPostgres(context)
     }
 
-    static func readConfiguration(_ environment: [String: String]) throws -> EntrypointConfiguration {
-        let config = try EntrypointConfiguration.parse(environment: environment) { path in try FileSystem.readText(path) }
-        for warning in config.warnings { Log.warning(warning) }
-        return config
-    }
-
-    static func inspect(_ path: String) throws -> DataDirectorySnapshot {
-        do {
-            return try DataDirectorySnapshot.read(path)
-        } catch {
-            throw EntrypointError(.unsupportedDataDirectory, "cannot read PGDATA: \(error)")
-        }
-    }
-
-    /// Everything that can be checked before a file is written.
-    static func verify(_ decision: DataDirectoryDecision, config: EntrypointConfiguration, installation: PostgresInstallation) throws {
-        switch decision {
-        case .refuse(let error):
-            throw error
-        case .initialize, .restartInterruptedInitialization:
-            try config.validateForInitialization()
-            if config.babelfishEnabled {
-                let missing = installation.missingBabelfishFiles()
-                if !missing.isEmpty {
-                    throw EntrypointError(
-                        .installation,
-                        "the PostgreSQL \(installation.version) in \(installation.binDirectory) has no Babelfish: \(missing.joined(separator: ", ")) not found. Put the bin directory of a PostgreSQL + Babelfish build first on PATH (or set BABELFISH_ENABLED=false for plain PostgreSQL). Nothing was written."
-                    )
-                }
-            }
-        case .boot, .adopt:
-            break
-        }
+    /// Everything that can be checked before a file is written, all of it
+    /// in one run: warnings are logged, and every problem is thrown together.
+    static func preflight(postgresArguments: [String], environment: [String: String]) throws -> PreflightOutcome {
+        let facts = PreflightFacts.gather(postgresArguments: postgresArguments, environment: environment)
+        for warning in facts.reading.configuration.warnings { Log.warning(warning) }
+        return try Preflight.evaluate(facts).get()
     }
 
     static func postgresAccount() throws -> UserAccount {
@@ -178,19 +148,22 @@ public enum Entrypoint {
         }
     }
 
-    static func act(on decision: DataDirectoryDecision, context: BootContext) throws {
+    static func act(on decision: DataDirectoryDecision, context: BootContext, adoptionEvidence: BabelfishEvidence?) throws {
         do {
-            try actOrThrow(on: decision, context: context)
+            try actOrThrow(on: decision, context: context, adoptionEvidence: adoptionEvidence)
         } catch let error as SystemError {
             var message = "\(error)"
             if error.code == EACCES || error.code == EPERM {
-                message += ". Everything in PGDATA must belong to the user PostgreSQL runs as (uid \(getuid()))."
+                message +=
+                    ". Everything in PGDATA must belong to the user PostgreSQL runs as (uid \(geteuid())): chown -R \(geteuid()):\(getegid()) \(context.dataDirectory)"
             }
             throw EntrypointError(.system, step: decision.stepName, message)
         }
     }
 
-    private static func actOrThrow(on decision: DataDirectoryDecision, context: BootContext) throws {
+    private static func actOrThrow(
+        on decision: DataDirectoryDecision, context: BootContext, adoptionEvidence: BabelfishEvidence?
+    ) throws {
         switch decision {
         case .initialize, .restartInterruptedInitialization:
             TerminationSignals.exitImmediately(
@@ -201,7 +174,7 @@ public enum Entrypoint {
             try Initializer(context: context, scripts: scripts.scripts)
                 .run(clearingInterruptedInitialization: decision == .restartInterruptedInitialization)
         case .adopt:
-            try Adopter(context: context).run()
+            try Adopter(context: context, evidence: adoptionEvidence).run()
         case .boot(let state):
             try Boot(context: context, state: state).run()
         case .refuse(let error):
@@ -217,7 +190,8 @@ public enum Entrypoint {
         throw EntrypointError(.system, "\(failure)")
     }
 
-    public static let helpText = """
+    public static var helpText: String {
+        """
         bbf-entrypoint \(EntrypointVersion.current): boots PostgreSQL + Babelfish in a container.
 
         Usage:
@@ -228,27 +202,11 @@ public enum Entrypoint {
 
         First boot (empty PGDATA): initdb, Babelfish login and database,
         CREATE EXTENSION babelfishpg_tds CASCADE, sys.initialize_babelfish, then
-        /docker-entrypoint-initdb.d (*.sql, *.sql.gz|xz|zst, *.sh, *.tsql), all on a
+        the init scripts (*.sql, *.sql.gz|xz|zst, *.sh, *.tsql), all on a
         private socket. An interrupted first boot is detected and redone.
 
-        Environment (each *_PASSWORD, *_USER, POSTGRES_DB and POSTGRES_INITDB_ARGS
-        may also come from a file named by <NAME>_FILE):
-          PGDATA                      data directory (/var/lib/babelfish/data)
-          POSTGRES_PASSWORD           password of the postgres superuser (first boot)
-          POSTGRES_USER               superuser name (postgres)
-          POSTGRES_DB                 an extra database to create (none)
-          POSTGRES_INITDB_ARGS        extra initdb arguments
-          POSTGRES_HOST_AUTH_METHOD   md5 (default), password, trust or gss
-          POSTGRES_SOCKET_DIR         unix socket directory (/var/run/postgresql)
-          BABELFISH_USER              the Babelfish (sa-like) login (babelfish_user)
-          BABELFISH_PASSWORD          its password (first boot)
-          BABELFISH_DB                the Babelfish database (babelfish_db)
-          BABELFISH_MIGRATION_MODE    multi-db (default) or single-db
-          BABELFISH_COLLATION         server collation, fixed at first boot
-          BABELFISH_TDS_PORT          TDS port inside the container (1433)
-          BABELFISH_INITDB_DIR        init scripts directory (/docker-entrypoint-initdb.d)
-          BABELFISH_ENABLED           false runs plain PostgreSQL (true)
-        """
+        """ + "\n" + EntrypointVariable.helpSection
+    }
 }
 
 extension DataDirectoryDecision {

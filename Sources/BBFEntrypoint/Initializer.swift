@@ -35,7 +35,9 @@ final class Initializer {
             }
         } catch var error as EntrypointError {
             server = nil
-            if error.code != .unsupportedDataDirectory {
+            // Only a marker on disk makes the next start redo it; without one
+            // (it could not be written) nothing was begun.
+            if error.code != .unsupportedDataDirectory && FileSystem.exists(context.path(ManagedFiles.initializationMarker)) {
                 error.message += "\nThe initialization did not complete: the next start clears PGDATA and begins it again."
             }
             throw error

@@ -85,9 +85,15 @@ public struct PostgresInstallation: Equatable, Sendable {
         return nil
     }
 
+    /// Runs a tool of the installation with its own bin directory first on
+    /// PATH: pg_config and postgres find their installation from argv[0],
+    /// which is a bare name, so another pg_config earlier on PATH would
+    /// answer for a different installation.
     private static func runTool(_ executable: String, _ arguments: [String]) throws -> String {
+        var environment = ProcessEnvironment.current()
+        environment["PATH"] = FileSystem.parent(of: executable) + (environment["PATH"].map { ":" + $0 } ?? "")
         do {
-            return try Command.output(executable, arguments)
+            return try Command.output(executable, arguments, environment: environment)
         } catch {
             throw EntrypointError(.installation, "\(error)")
         }

@@ -19,31 +19,85 @@ struct Options {
     var boots = 3
 }
 
+let usage = "usage: bbf-bench [--postgres-bin DIR] [--babelfish-home PREFIX] [--runs N] [--boots N]"
+
 func parseOptions() -> Options {
     var options = Options()
     var arguments = Array(CommandLine.arguments.dropFirst())[...]
+    func count(_ flag: String, _ text: String) -> Int {
+        guard let number = Int(text), number > 0 else {
+            print("bbf-bench: \(flag) \(text) is not a positive number\n\(usage)")
+            exit(2)
+        }
+        return number
+    }
     while let flag = arguments.popFirst() {
         let value = arguments.popFirst()
         switch (flag, value) {
         case ("--postgres-bin", let v?): options.postgresBin = v
         case ("--babelfish-home", let v?): options.babelfishHome = v
-        case ("--runs", let v?): options.runs = Int(v) ?? options.runs
-        case ("--boots", let v?): options.boots = Int(v) ?? options.boots
+        case ("--runs", let v?): options.runs = count(flag, v)
+        case ("--boots", let v?): options.boots = count(flag, v)
         default:
-            print("usage: bbf-bench [--postgres-bin DIR] [--babelfish-home DIR] [--runs N] [--boots N]")
+            print(usage)
             exit(2)
         }
     }
     return options
 }
 
+/// What must go when the benchmark ends, also when it fails half-way: the
+/// server it started and the scratch directory (first boots leave about
+/// 40 MB each there).
+@MainActor
+enum Cleanup {
+    static var scratch: String?
+    static var server: ChildProcess?
+
+    static func run() {
+        if let server, server.poll() == nil {
+            server.send(SIGINT)
+            if server.wait(timeoutMilliseconds: 30_000) == nil {
+                server.send(SIGKILL)
+                server.wait()
+            }
+        }
+        server = nil
+        if let scratch { try? FileSystem.removeTree(scratch) }
+        scratch = nil
+    }
+}
+
+@MainActor
 func fail(_ message: String) -> Never {
+    Cleanup.run()
     print("bbf-bench: \(message)")
     exit(1)
 }
 
+/// A PostgreSQL bin directory, checked before any long section runs.
+@MainActor
+func installation(bin: String, babelfish: Bool, option: String) -> PostgresInstallation {
+    guard FileSystem.isExecutable(bin + "/postgres") else { fail("\(option): no executable \(bin)/postgres") }
+    let found: PostgresInstallation
+    do {
+        found = try PostgresInstallation.locate(path: bin)
+    } catch {
+        fail("\(option): \(error)")
+    }
+    if babelfish {
+        let missing = found.missingBabelfishFiles()
+        guard missing.isEmpty, found.shareDirectory != nil else {
+            fail(
+                "\(option): the PostgreSQL \(found.version) in \(bin) has no Babelfish (\(missing.isEmpty ? "no pg_config to find its extensions" : missing.joined(separator: ", ") + " not found"))"
+            )
+        }
+    }
+    return found
+}
+
 let options = parseOptions()
-let entrypoint = FileSystem.parent(of: (try? FileSystem.symlinkTarget("/proc/self/exe")) ?? CommandLine.arguments[0]) + "/bbf-entrypoint"
+let entrypoint = FileSystem.builtExecutable(named: "bbf-entrypoint")
 guard FileSystem.exists(entrypoint) else { fail("no \(entrypoint): build it first (swift build -c release --static-swift-stdlib)") }
 let plainBin: String =
     options.postgresBin
@@ -53,6 +107,10 @@ let plainBin: String =
         }
         fail("no PostgreSQL found: pass --postgres-bin DIR")
     }()
+_ = installation(bin: plainBin, babelfish: false, option: "--postgres-bin")
+if let home = options.babelfishHome {
+    _ = installation(bin: home + "/bin", babelfish: true, option: "--babelfish-home \(home)")
+}
 
 // MARK: a scratch area the postgres user can use when this runs as root
 
@@ -61,7 +119,7 @@ let scratch: String = {
     try? FileSystem.changePermissions(directory, 0o755)
     return directory
 }()
-defer { try? FileSystem.removeTree(scratch) }
+Cleanup.scratch = scratch
 
 var directoryCounter = 0
 @MainActor
@@ -82,6 +140,7 @@ func baseEnvironment(bin: String, root: String, babelfish: Bool) -> [String: Str
 }
 
 /// Runs a command to completion with its output discarded; returns milliseconds.
+@MainActor
 func timedRun(_ executable: String, _ arguments: [String], environment: [String: String]) -> (Double, TerminationStatus) {
     let start = Instant.now()
     guard
@@ -268,6 +327,7 @@ guard
         executable: entrypoint, arguments: ["postgres", "-c", "port=\(port)"], environment: healthEnvironment,
         stdin: .null, stdout: .null, stderr: .null)
 else { fail("cannot start a server for the health check") }
+Cleanup.server = server
 let waitStart = Instant.now()
 healthEnvironment["POSTGRES_PASSWORD"] = nil
 healthEnvironment["BABELFISH_PASSWORD"] = nil
@@ -279,8 +339,7 @@ var health: [Double] = []
 for _ in 0..<max(20, options.runs / 5) {
     health.append(timedRun(entrypoint, ["healthcheck"], environment: healthEnvironment).0)
 }
-server.send(SIGINT)
-server.wait()
+Cleanup.run()
 let healthStats = Stats(samples: health)
 print(
     "4. bbf-entrypoint healthcheck on a running server (\(health.count) runs\(options.babelfishHome != nil ? ", PostgreSQL + TDS" : ", PostgreSQL only"))"

@@ -56,6 +56,41 @@ struct BabelfishTests {
         #expect(server.stop() == .exited(0))
     }
 
+    @Test("A health check (a TDS PRELOGIN) adds no line to the server's log; with Babelfish's default log level it would")
+    func quietHealthcheck() throws {
+        let sandbox = try Sandbox()
+        let environment = try sandbox.environment(babelfish: true)
+        var probe = environment
+        probe["POSTGRES_PASSWORD"] = nil
+        probe["BABELFISH_PASSWORD"] = nil
+        /// The log lines the health checks add, up to a line of the test's own written after them.
+        func linesAddedByHealthchecks(_ server: RunningServer, marker: String) throws -> [Substring] {
+            try server.waitForLog("database system is ready to accept connections")
+            let before = server.log
+            for _ in 0..<3 {
+                let health = try sandbox.run(["healthcheck"], environment: probe)
+                #expect(health.status == .exited(0), "output: \(health.output)")
+                #expect(health.output.contains("TDS on 127.0.0.1:\(sandbox.tdsPort)"), "the check no longer speaks TDS")
+            }
+            try sandbox.connect().execute("DO $$BEGIN RAISE LOG '\(marker)'; END$$")
+            try server.waitForLog(marker)
+            let added = server.log.dropFirst(before.count).split(separator: "\n")
+            return Array(added.prefix { !$0.contains(marker) })
+        }
+
+        let quiet = try sandbox.start(environment: environment)
+        let quietLines = try linesAddedByHealthchecks(quiet, marker: "bbf-test: after the quiet health checks")
+        #expect(quietLines.isEmpty, "the health checks logged: \(quietLines)")
+        #expect(quiet.stop() == .exited(0))
+
+        // The same with Babelfish's default level: the test sees what it guards against.
+        let noisy = try sandbox.start(
+            sandbox.postgresArguments + ["-c", "babelfishpg_tds.tds_debug_log_level=1"], environment: environment)
+        let noisyLines = try linesAddedByHealthchecks(noisy, marker: "bbf-test: after the noisy health checks")
+        #expect(noisyLines.contains { $0.contains("message_type: TDS7 Prelogin Message") }, "logged: \(noisyLines)")
+        #expect(noisy.stop() == .exited(0))
+    }
+
     @Test("*.tsql, *.sql and *.sh init scripts; the T-SQL runs over TDS and its effect is visible over TDS")
     func initScripts() throws {
         let sandbox = try Sandbox()
@@ -172,6 +207,25 @@ struct BabelfishTests {
         let refused = try sandbox.run(sandbox.postgresArguments, environment: environment)
         #expect(refused.status == .exited(1))
         #expect(refused.output.contains("last used with Babelfish 99.0.0, newer than this image's"))
+    }
+
+    @Test("A foreign cluster that preloads babelfishpg_tds but was never initialized: looked at once, refused, data unchanged")
+    func refuseUninitialized() throws {
+        let sandbox = try Sandbox()
+        let home = try #require(TestEnvironment.babelfishHome)
+        try makeForeignCluster(sandbox, bin: home + "/bin")
+        let conf = sandbox.file("postgresql.conf")
+        let info = try #require(try FileSystem.info(conf))
+        try FileSystem.writeAtomically(conf, try FileSystem.readText(conf) + "shared_preload_libraries = 'babelfishpg_tds'\n")
+        try FileSystem.changeOwner(conf, user: info.owner, group: info.group)
+        let before = try treeSnapshot(sandbox.dataDirectory)
+        let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment(babelfish: true))
+        #expect(result.status == .exited(1))
+        #expect(
+            result.output.contains("holds a PostgreSQL cluster without Babelfish (no database babelfish_db)"), "output: \(result.output)")
+        #expect(result.output.contains("shared_preload_libraries has babelfishpg_tds"))
+        let unexplained = changesBeyondBookkeeping(treeDifferences(before, try treeSnapshot(sandbox.dataDirectory)))
+        #expect(unexplained.isEmpty, "changed beyond PostgreSQL's bookkeeping: \(unexplained)")
     }
 
     @Test("A Babelfish cluster this entrypoint did not create is adopted")

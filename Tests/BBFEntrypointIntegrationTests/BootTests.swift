@@ -9,7 +9,9 @@ import Testing
 
 /// The entrypoint against a real PostgreSQL (Debian's), in plain mode
 /// (BABELFISH_ENABLED=false) so every PostgreSQL-side step runs for real.
-@Suite("Boot on a real PostgreSQL", .serialized, .timeLimit(.minutes(5)))
+@Suite(
+    "Boot on a real PostgreSQL", .serialized, .timeLimit(.minutes(5)),
+    .enabled(if: TestEnvironment.hasPostgres, TestEnvironment.postgresSkipReason))
 struct BootTests {
     @Test("First boot initializes; the password works over TCP and is stored as SCRAM")
     func firstBoot() throws {
@@ -80,9 +82,11 @@ struct BootTests {
         #expect(try sandbox.connect().execute("SELECT 1").scalar == "1")
     }
 
-    @Test("Started as a non-root user, it runs as that user")
-    func nonRoot() throws {
-        guard Privileges.isRoot, let account = Privileges.account(named: "postgres") else { return }
+    @Test(
+        "Started as the postgres user (setpriv from root) on a directory it owns, it initializes and runs as that user",
+        .enabled(if: TestEnvironment.canSwitchToPostgres, TestEnvironment.switchSkipReason))
+    func startedAsPostgresUser() throws {
+        let account = try #require(Privileges.account(named: "postgres"))
         let sandbox = try Sandbox()
         try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o700)
         try FileSystem.changeOwner(sandbox.dataDirectory, user: account.uid, group: account.gid)
@@ -93,9 +97,11 @@ struct BootTests {
         #expect(server.stop() == .exited(0))
     }
 
-    @Test("Started as root, it creates and hands over the directories, then drops to postgres")
+    @Test(
+        "Started as root, it creates and hands over the directories, then drops to postgres",
+        .enabled(if: TestEnvironment.canSwitchToPostgres, TestEnvironment.switchSkipReason))
     func rootPreparesDirectories() throws {
-        guard Privileges.isRoot, let account = Privileges.account(named: "postgres") else { return }
+        let account = try #require(Privileges.account(named: "postgres"))
         let sandbox = try Sandbox()
         let server = try sandbox.start(environment: try sandbox.environment())
         #expect(try FileSystem.info(sandbox.dataDirectory)?.owner == account.uid)
@@ -103,6 +109,16 @@ struct BootTests {
         #expect(try FileSystem.info(sandbox.socketDirectory)?.owner == account.uid)
         let status = try FileSystem.readText("/proc/\(server.child.pid)/status")
         #expect(status.contains("Uid:\t\(account.uid)\t\(account.uid)\t\(account.uid)\t\(account.uid)"))
+    }
+
+    @Test("The installation's directories come from its own pg_config, whatever pg_config comes first on PATH")
+    func installationDirectories() throws {
+        let bin = try TestEnvironment.requirePostgres()
+        let installation = try PostgresInstallation.locate(path: bin)
+        let prefix = FileSystem.parent(of: bin)
+        #expect(installation.binDirectory == bin)
+        #expect(installation.libraryDirectory?.hasPrefix(prefix + "/") == true, "\(installation.libraryDirectory ?? "none")")
+        #expect(installation.shareDirectory != nil)
     }
 
     @Test("--help, --version and other commands")
@@ -130,7 +146,9 @@ struct BootTests {
     }
 }
 
-@Suite("Refusals: nothing is touched", .serialized, .timeLimit(.minutes(5)))
+@Suite(
+    "Refusals: nothing is touched", .serialized, .timeLimit(.minutes(5)),
+    .enabled(if: TestEnvironment.hasPostgres, TestEnvironment.postgresSkipReason))
 struct RefusalTests {
     @Test(
         "Bad environment: a clear error naming the variable, and nothing written",
@@ -155,6 +173,24 @@ struct RefusalTests {
         #expect(!FileSystem.exists(sandbox.socketDirectory), "the socket directory was created")
     }
 
+    @Test("One bad value does not hide the missing passwords or the did-you-mean warning: all in one run")
+    func everyProblemAtOnce() throws {
+        let sandbox = try Sandbox()
+        let environment = try sandbox.environment([
+            "BABELFISH_MIGRATION_MODE": "banana", "BABELFISH_MIGRATON_MODE": "multi-db", "POSTGRES_PASSWORD": "",
+            "BABELFISH_PASSWORD": "",
+        ])
+        let result = try sandbox.run(sandbox.postgresArguments, environment: environment)
+        #expect(result.status == .exited(1))
+        for expected in [
+            "BABELFISH_MIGRATION_MODE=banana is not a migration mode", "POSTGRES_PASSWORD is not set",
+            "did you mean BABELFISH_MIGRATION_MODE?",
+        ] {
+            #expect(result.output.contains(expected), "missing \(expected) in: \(result.output)")
+        }
+        #expect(!FileSystem.exists(sandbox.dataDirectory), "PGDATA was created")
+    }
+
     @Test("A data directory of another major version is refused and left byte for byte")
     func otherMajor() throws {
         let sandbox = try Sandbox()
@@ -170,12 +206,13 @@ struct RefusalTests {
                 try FileSystem.changeOwner(path, user: account.uid, group: account.gid)
             }
         }
-        let before = try treeFingerprint(sandbox.dataDirectory)
+        let before = try treeSnapshot(sandbox.dataDirectory)
         let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment())
         #expect(result.status == .exited(1))
         #expect(result.output.contains("PostgreSQL 11 cluster"))
         #expect(result.output.contains("pg_upgrade"))
-        #expect(try treeFingerprint(sandbox.dataDirectory) == before)
+        #expect(result.output.contains("`bbf backup`"))
+        #expect(treeDifferences(before, try treeSnapshot(sandbox.dataDirectory)) == [])
     }
 
     @Test("A directory with files but no cluster is refused and left alone")
@@ -183,16 +220,18 @@ struct RefusalTests {
         let sandbox = try Sandbox()
         try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o755)
         try FileSystem.writeAtomically(sandbox.file("important.txt"), "keep me")
-        let before = try treeFingerprint(sandbox.dataDirectory)
+        let before = try treeSnapshot(sandbox.dataDirectory)
         let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment())
         #expect(result.status == .exited(1))
         #expect(result.output.contains("holds no PostgreSQL cluster"))
-        #expect(try treeFingerprint(sandbox.dataDirectory) == before)
+        #expect(treeDifferences(before, try treeSnapshot(sandbox.dataDirectory)) == [])
     }
 
-    @Test("A cluster owned by another user is refused when started as root")
+    @Test(
+        "A cluster owned by another user is refused when started as root",
+        .enabled(if: Privileges.isRoot && Privileges.account(named: "nobody") != nil, "needs to run as root, with a nobody user"))
     func foreignOwner() throws {
-        guard Privileges.isRoot, let nobody = Privileges.account(named: "nobody") else { return }
+        let nobody = try #require(Privileges.account(named: "nobody"))
         let sandbox = try Sandbox()
         try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o700)
         try FileSystem.writeAtomically(sandbox.file("PG_VERSION"), "\(try installationMajor())\n")
@@ -209,4 +248,68 @@ func installationMajor() throws -> Int {
     let bin = try TestEnvironment.requirePostgres()
     let output = try Command.output(bin + "/pg_config", ["--version"])
     return Int(output.split(separator: " ")[1].split(separator: ".")[0]) ?? 0
+}
+
+/// The container runs as uid 999 (`USER 999:999`); a directory it is given
+/// may belong to someone else. Run here as the postgres user against
+/// root-owned directories.
+@Suite(
+    "Started as a non-root user on a directory it does not own", .serialized, .timeLimit(.minutes(5)),
+    .enabled(if: TestEnvironment.hasPostgres, TestEnvironment.postgresSkipReason),
+    .enabled(if: TestEnvironment.canSwitchToPostgres, TestEnvironment.switchSkipReason))
+struct OwnershipTests {
+    @Test("An empty bind mount owned by root: refused before anything is written, with the chown to run")
+    func emptyRootOwnedDirectory() throws {
+        let account = try #require(Privileges.account(named: "postgres"))
+        let sandbox = try Sandbox()
+        try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o755)
+        let before = try treeSnapshot(sandbox.dataDirectory)
+        let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment(), asUser: "postgres")
+        #expect(result.status == .exited(1))
+        #expect(result.output.contains("is an empty directory owned by uid 0 (root), but this container runs as uid \(account.uid)"))
+        #expect(result.output.contains("chown \(account.uid):\(account.gid) /host/dir"))
+        #expect(!result.output.contains("Permission denied"), "output: \(result.output)")
+        #expect(!result.output.contains("the next start clears PGDATA"), "a promise the next start cannot keep")
+        #expect(treeDifferences(before, try treeSnapshot(sandbox.dataDirectory)) == [])
+    }
+
+    @Test("A root-owned volume the user may write (as with Kubernetes' fsGroup): refused, and the subdirectory it suggests boots")
+    func writableRootOwnedVolume() throws {
+        let account = try #require(Privileges.account(named: "postgres"))
+        let sandbox = try Sandbox()
+        try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o777)
+        try FileSystem.changePermissions(sandbox.dataDirectory, 0o777)
+        try FileSystem.createDirectory(sandbox.socketDirectory, permissions: 0o755)
+        try FileSystem.changeOwner(sandbox.socketDirectory, user: account.uid, group: account.gid)
+        let refused = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment(), asUser: "postgres")
+        #expect(refused.status == .exited(1))
+        #expect(refused.output.contains("PGDATA=\(sandbox.dataDirectory)/pgdata works too"), "output: \(refused.output)")
+        #expect(try FileSystem.contents(ofDirectory: sandbox.dataDirectory).isEmpty)
+
+        let subdirectory = sandbox.dataDirectory + "/pgdata"
+        let server = try sandbox.start(environment: try sandbox.environment(["PGDATA": subdirectory]), asUser: "postgres")
+        #expect(try FileSystem.info(subdirectory)?.owner == account.uid)
+        #expect(try sandbox.connect().execute("SELECT 1").scalar == "1")
+        #expect(server.stop() == .exited(0))
+    }
+
+    @Test(
+        "A cluster copied in without --chown (unreadable, or readable but root's): refused untouched, with the chown -R",
+        arguments: [0o700, 0o755] as [mode_t])
+    func copiedWithoutChown(permissions: mode_t) throws {
+        let account = try #require(Privileges.account(named: "postgres"))
+        let sandbox = try Sandbox()
+        try FileSystem.createDirectory(sandbox.dataDirectory + "/global", permissions: 0o700)
+        try FileSystem.writeAtomically(sandbox.file("PG_VERSION"), "\(try installationMajor())\n", permissions: 0o644)
+        try FileSystem.writeAtomically(sandbox.file("postgresql.conf"), "port = 5432\n", permissions: 0o644)
+        try FileSystem.writeAtomically(sandbox.file("global/pg_control"), String(repeating: "x", count: 8192))
+        try FileSystem.changePermissions(sandbox.dataDirectory, permissions)
+        let before = try treeSnapshot(sandbox.dataDirectory)
+        let result = try sandbox.run(sandbox.postgresArguments, environment: try sandbox.environment(), asUser: "postgres")
+        #expect(result.status == .exited(1))
+        #expect(
+            result.output.contains("is owned by uid 0 (root), but this container runs as uid \(account.uid)"), "output: \(result.output)")
+        #expect(result.output.contains("chown -R \(account.uid):\(account.gid) \(sandbox.dataDirectory)"))
+        #expect(treeDifferences(before, try treeSnapshot(sandbox.dataDirectory)) == [])
+    }
 }

@@ -8,11 +8,8 @@ import Testing
 
 /// Where the programs under test are.
 enum TestEnvironment {
-    /// The bbf-entrypoint built next to this test bundle.
-    static let entrypoint: String = {
-        let executable = (try? FileSystem.symlinkTarget("/proc/self/exe")) ?? CommandLine.arguments[0]
-        return FileSystem.parent(of: executable) + "/bbf-entrypoint"
-    }()
+    /// The bbf-entrypoint built next to this test bundle (the test target depends on it).
+    static let entrypoint = FileSystem.builtExecutable(named: "bbf-entrypoint")
 
     /// A plain PostgreSQL's bin directory: BBF_TEST_POSTGRES_BIN, or Debian's newest.
     static let postgresBin: String? = {
@@ -33,18 +30,42 @@ enum TestEnvironment {
     static let babelfishSkipReason: Comment =
         "needs a real Babelfish: set BBF_TEST_BABELFISH_HOME to an install prefix holding bin/postgres and the babelfishpg_* extensions"
 
+    static var hasPostgres: Bool { postgresBin != nil }
+    static let postgresSkipReason: Comment =
+        "needs PostgreSQL server binaries: apt-get install postgresql-15 (as .ci/run does), or set BBF_TEST_POSTGRES_BIN"
+
     static var tsql: String? { findExecutable("tsql", path: ProcessEnvironment.current()["PATH"]) }
 
-    /// The plain PostgreSQL, or a test failure that says how to get one.
+    static let setpriv = findExecutable("setpriv", path: "/usr/bin:/bin")
+
+    /// The tests run as root and can start the entrypoint as the postgres user.
+    static var canSwitchToPostgres: Bool { Privileges.isRoot && Privileges.account(named: "postgres") != nil && setpriv != nil }
+    static let switchSkipReason: Comment =
+        "needs to run as root, with a postgres user and setpriv (util-linux), to start the entrypoint as another user"
+
+    /// The plain PostgreSQL's bin directory; without one the test is skipped, saying why.
     static func requirePostgres() throws -> String {
-        guard let bin = postgresBin else {
-            Issue.record("no PostgreSQL server binaries: apt-get install postgresql-15, or set BBF_TEST_POSTGRES_BIN")
-            throw SkipError()
-        }
+        guard let bin = postgresBin else { try Test.cancel(postgresSkipReason) }
         return bin
     }
+}
 
-    struct SkipError: Error {}
+/// A test that cannot go on: thrown, it is recorded once, with this message.
+struct HarnessFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every `pollMilliseconds` until it holds or
+/// `timeoutSeconds` pass; returns whether it held. The one bounded wait of
+/// these tests: never a fixed sleep, never a wait without an end.
+func waitUntil(timeoutSeconds: Double = 30, pollMilliseconds: Int = 5, _ condition: () throws -> Bool) rethrows -> Bool {
+    let start = Instant.now()
+    while true {
+        if try condition() { return true }
+        if start.millisecondsElapsed() > timeoutSeconds * 1000 { return false }
+        sleep(milliseconds: pollMilliseconds)
+    }
 }
 
 /// How a finished entrypoint ended, and what it printed.
@@ -88,7 +109,7 @@ final class Sandbox {
     func environment(babelfish: Bool = false, _ extra: [String: String] = [:]) throws -> [String: String] {
         let bin: String
         if babelfish {
-            guard let home = TestEnvironment.babelfishHome else { throw TestEnvironment.SkipError() }
+            guard let home = TestEnvironment.babelfishHome else { try Test.cancel(TestEnvironment.babelfishSkipReason) }
             bin = home + "/bin"
         } else {
             bin = try TestEnvironment.requirePostgres()
@@ -159,7 +180,7 @@ final class Sandbox {
         _ arguments: [String], environment: [String: String], output: Int32, asUser: String?
     ) throws -> ChildProcess {
         if let user = asUser {
-            let setpriv = try #require(findExecutable("setpriv", path: "/usr/bin:/bin"))
+            let setpriv = try #require(TestEnvironment.setpriv, "setpriv is not installed: apt-get install util-linux")
             return try ChildProcess.spawn(
                 executable: setpriv,
                 arguments: ["--reuid=\(user)", "--regid=\(user)", "--init-groups", "--", TestEnvironment.entrypoint] + arguments,
@@ -201,22 +222,28 @@ final class RunningServer {
 
     var log: String { (try? FileSystem.readText(logPath)) ?? "" }
 
-    func waitUntilAccepting(timeoutSeconds: Int = 120) throws {
-        let start = Instant.now()
-        while true {
+    func waitUntilAccepting(timeoutSeconds: Double = 120) throws {
+        let accepting = try waitUntil(timeoutSeconds: timeoutSeconds, pollMilliseconds: 20) {
             if let status = child.poll() {
-                Issue.record("the entrypoint \(status) before PostgreSQL accepted connections:\n\(log)")
-                throw TestEnvironment.SkipError()
+                throw HarnessFailure("the entrypoint \(status) before PostgreSQL accepted connections:\n\(log)")
             }
-            if PostgresConnection.ping(["host": "127.0.0.1", "port": String(port), "connect_timeout": "2", "dbname": "postgres"]) == .ok {
-                return
-            }
-            if start.millisecondsElapsed() > Double(timeoutSeconds) * 1000 {
-                Issue.record("PostgreSQL did not accept connections within \(timeoutSeconds) s:\n\(log)")
-                throw TestEnvironment.SkipError()
-            }
-            sleep(milliseconds: 20)
+            return PostgresConnection.ping(["host": "127.0.0.1", "port": String(port), "connect_timeout": "2", "dbname": "postgres"])
+                == .ok
         }
+        if !accepting { throw HarnessFailure("PostgreSQL did not accept connections within \(Int(timeoutSeconds)) s:\n\(log)") }
+    }
+
+    /// Waits until the log holds `text`; fails the test, showing the log, if
+    /// it never does or the process ends first.
+    func waitForLog(_ text: String, timeoutSeconds: Double = 60) throws {
+        let found = try waitUntil(timeoutSeconds: timeoutSeconds, pollMilliseconds: 10) {
+            if log.contains(text) { return true }
+            if let status = child.poll() {
+                throw HarnessFailure("the entrypoint \(status) before its log said \"\(text)\":\n\(log)")
+            }
+            return false
+        }
+        if !found { throw HarnessFailure("the log did not say \"\(text)\" within \(Int(timeoutSeconds)) s:\n\(log)") }
     }
 
     /// Fast shutdown; returns how it ended.
@@ -230,30 +257,80 @@ final class RunningServer {
     }
 }
 
-/// A fingerprint of a directory tree: names, kinds, permissions and contents.
-func treeFingerprint(_ path: String) throws -> [String: String] {
-    var result: [String: String] = [:]
+/// One entry of a directory tree as `treeSnapshot` saw it.
+struct TreeEntry: Equatable {
+    var kind: FileInfo.Kind
+    var permissions: mode_t
+    var owner: uid_t
+    /// A regular file's whole content; a symlink's target.
+    var bytes: [UInt8]
+}
+
+/// Every entry of a directory tree (its relative path), with its kind,
+/// permissions, owner and complete content: two snapshots are equal only if
+/// no file was added, removed, or changed by a single byte.
+func treeSnapshot(_ path: String) throws -> [String: TreeEntry] {
+    var result: [String: TreeEntry] = [:]
     func walk(_ relative: String) throws {
         let full = relative.isEmpty ? path : path + "/" + relative
         guard let info = try FileSystem.info(full) else { return }
+        var entry = TreeEntry(kind: info.kind, permissions: info.permissions, owner: info.owner, bytes: [])
         switch info.kind {
-        case .directory:
-            result[relative] = "dir \(String(info.permissions, radix: 8))"
+        case .regular: entry.bytes = try FileSystem.readBytes(full)
+        case .symlink: entry.bytes = Array(try FileSystem.symlinkTarget(full).utf8)
+        case .directory, .other: break
+        }
+        result[relative] = entry
+        if info.kind == .directory {
             for name in try FileSystem.contents(ofDirectory: full) {
                 try walk(relative.isEmpty ? name : relative + "/" + name)
             }
-        case .regular:
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in try FileSystem.readBytes(full) {
-                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            }
-            result[relative] = "file \(String(info.permissions, radix: 8)) \(info.size) \(String(hash, radix: 16))"
-        default:
-            result[relative] = "other"
         }
     }
     try walk("")
     return result
+}
+
+/// What differs between two tree snapshots, for a readable failure.
+func treeDifferences(_ before: [String: TreeEntry], _ after: [String: TreeEntry]) -> [String] {
+    var differences: [String] = []
+    for path in Set(before.keys).union(after.keys).sorted() {
+        switch (before[path], after[path]) {
+        case (nil, _?): differences.append("added \(path)")
+        case (_?, nil): differences.append("removed \(path)")
+        case (let old?, let new?) where old != new: differences.append("changed \(path)")
+        default: break
+        }
+    }
+    return differences
+}
+
+/// The differences (from `treeDifferences`) that are not PostgreSQL's own
+/// bookkeeping of a start and stop: global/pg_control, the WAL, pg_stat,
+/// postmaster.opts, the relation cache files, a log directory.
+func changesBeyondBookkeeping(_ differences: [String]) -> [String] {
+    let bookkeeping = ["global/pg_control", "pg_wal", "pg_stat", "postmaster.opts", "log"]
+    return differences.filter { difference in
+        let path = difference.split(separator: " ", maxSplits: 1).last.map(String.init) ?? difference
+        return !path.hasSuffix("/pg_internal.init") && !bookkeeping.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+}
+
+/// A cluster made with `bin`'s plain initdb, as the postgres user when running as root.
+func makeForeignCluster(_ sandbox: Sandbox, bin: String) throws {
+    var arguments = [bin + "/initdb", "-D", sandbox.dataDirectory, "--auth=trust", "-U", "postgres"]
+    if Privileges.isRoot, let account = Privileges.account(named: "postgres") {
+        try FileSystem.createDirectory(sandbox.dataDirectory, permissions: 0o700)
+        try FileSystem.changeOwner(sandbox.dataDirectory, user: account.uid, group: account.gid)
+        arguments = ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + arguments
+    }
+    _ = try Command.output(arguments[0], Array(arguments.dropFirst()))
+}
+
+/// Whether no postgres runs on `dataDirectory` within a few seconds (killed
+/// children take a moment to go).
+func noPostgresRemains(on dataDirectory: String) -> Bool {
+    waitUntil(timeoutSeconds: 10) { !postgresRunning(on: dataDirectory) }
 }
 
 /// Whether any process is a postgres whose command line names `dataDirectory`.
@@ -288,8 +365,7 @@ extension Sandbox {
     /// and returns what it printed.
     func tsql(_ sql: String, port: Int? = nil, user: String = "babelfish_user", password: String = "Bbf-secret-2") throws -> String {
         guard let tsql = TestEnvironment.tsql else {
-            Issue.record("tsql is not installed: apt-get install freetds-bin")
-            throw TestEnvironment.SkipError()
+            try Test.cancel("needs FreeTDS's tsql, an independent TDS client: apt-get install freetds-bin (as .ci/run does)")
         }
         let file = root + "/query-\(Int(Instant.now().nanoseconds % 1_000_000_000)).sql"
         try FileSystem.writeAtomically(file, sql + "\ngo\n", permissions: 0o644)

@@ -3,7 +3,9 @@ import BBFSystem
 import PostgresClient
 import Testing
 
-@Suite("Init scripts on a real PostgreSQL", .serialized, .timeLimit(.minutes(5)))
+@Suite(
+    "Init scripts on a real PostgreSQL", .serialized, .timeLimit(.minutes(5)),
+    .enabled(if: TestEnvironment.hasPostgres, TestEnvironment.postgresSkipReason))
 struct InitScriptTests {
     @Test("*.sql, *.sql.gz, *.sh (executable or not) run once, in name order, on the private server")
     func kindsAndOrder() throws {

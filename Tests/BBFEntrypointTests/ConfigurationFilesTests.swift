@@ -46,6 +46,8 @@ struct ConfigurationFilesTests {
         #expect(ConfigurationFile.lastValue(of: "unix_socket_directories", in: settings) == "/run/pg")
         #expect(ConfigurationFile.lastValue(of: "shared_preload_libraries", in: settings) == "babelfishpg_tds")
         #expect(ConfigurationFile.lastValue(of: "babelfishpg_tds.port", in: settings) == "11433")
+        // Babelfish's default (1) logs two lines per PRELOGIN, i.e. per health check.
+        #expect(ConfigurationFile.lastValue(of: "babelfishpg_tds.tds_debug_log_level", in: settings) == "0")
     }
 
     @Test("A temporary server's endpoints replace the configured ones")
@@ -65,6 +67,7 @@ struct ConfigurationFilesTests {
         let settings = ConfigurationFile.parse(ManagedFiles.renderManagedConfiguration(config))
         #expect(ConfigurationFile.lastValue(of: "shared_preload_libraries", in: settings) == nil)
         #expect(ConfigurationFile.lastValue(of: "babelfishpg_tds.port", in: settings) == nil)
+        #expect(ConfigurationFile.lastValue(of: "babelfishpg_tds.tds_debug_log_level", in: settings) == nil)
     }
 
     @Test("The include goes at the top of postgresql.conf, once")

@@ -74,6 +74,9 @@ struct DecisionTests {
         #expect(error.message.contains("runs PostgreSQL 17"))
         #expect(error.message.contains("pg_upgrade"))
         #expect(error.message.contains("left untouched"))
+        // Babelfish dumps do not cross versions: the message must not promise that.
+        #expect(error.message.contains("`bbf backup`"))
+        #expect(error.message.contains("restore only into the PostgreSQL version they were taken from"))
 
         let newer = DataDirectorySnapshot(presence: .directory(entries: cluster), pgVersion: "18")
         let newerError = try #require(refusal(decision(newer)))
@@ -90,6 +93,15 @@ struct DecisionTests {
         #expect(error.message.contains("backup.tar.gz, notes.txt") || error.message.contains("notes.txt, backup.tar.gz"))
         #expect(error.message.contains("no PG_VERSION"))
         #expect(!error.message.contains("lost+found"))
+    }
+
+    @Test("A directory this process may not read is refused, untouched, saying why")
+    func unreadable() throws {
+        let snapshot = DataDirectorySnapshot(presence: .unreadable("open directory /d: Permission denied"), owner: 0)
+        let error = try #require(refusal(decision(snapshot)))
+        #expect(error.message.contains("cannot read PGDATA=/var/lib/babelfish/data (open directory /d: Permission denied)"))
+        #expect(error.message.contains("left untouched"))
+        #expect(!snapshot.needsInitialization)
     }
 
     @Test("A PG_VERSION that is not a version is refused")
