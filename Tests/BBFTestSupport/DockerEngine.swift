@@ -1,8 +1,9 @@
 import BBFSystem
+import Foundation
 
 /// The real Docker engine the image tests drive (DOCKER_HOST, or
 /// BBF_TEST_DOCKER_HOST when the daemon listens on a private socket).
-public struct DockerEngine {
+public struct DockerEngine: Sendable {
     public let executable: String
     public let host: String?
 
