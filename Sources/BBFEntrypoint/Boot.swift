@@ -34,8 +34,8 @@ struct Boot {
 
     /// Settings fixed at initialization that the environment asks to change.
     func settingRemarks() throws -> [String] {
-        guard state.babelfish else { return [] }
-        var remarks: [String] = []
+        var remarks = passwordRemarks()
+        guard state.babelfish else { return remarks }
         var settings: ClusterSettings?
         func compare(_ variable: String, wanted: String, setting: String, defaultValue: String?, what: String) throws {
             guard config.explicitlySet.contains(variable) else { return }
@@ -61,6 +61,23 @@ struct Boot {
         if config.explicitlySet.contains("BABELFISH_USER"), let user = state.babelfishUser, user != config.babelfishUser {
             remarks.append(
                 "BABELFISH_USER=\(config.babelfishUser) is not applied: this cluster's Babelfish login is \(user). Create more logins with CREATE LOGIN over TDS, or start from an empty volume."
+            )
+        }
+        return remarks
+    }
+
+    /// Passwords are set once: for a data-loaded image by `bbf bake` (its
+    /// volume holds bbf-snapshot.json). A password variable given to such a
+    /// container changes nothing, which the developer must hear about.
+    func passwordRemarks() -> [String] {
+        guard FileSystem.exists(context.path("bbf-snapshot.json")) else { return [] }
+        var remarks: [String] = []
+        for (variable, role) in [("POSTGRES_PASSWORD", config.superuser), ("BABELFISH_PASSWORD", state.babelfishUser ?? config.babelfishUser)]
+        where config.explicitlySet.contains(variable) {
+            let change =
+                variable == "BABELFISH_PASSWORD" ? "ALTER LOGIN \(role) WITH PASSWORD = '...' over TDS" : "ALTER ROLE \(role) PASSWORD '...' in psql"
+            remarks.append(
+                "\(variable) is not applied: this data directory came from a data-loaded image, whose passwords bbf bake set (the image label babelfish-dev.snapshot.passwords says where they come from). To change the password of \(role), run \(change)."
             )
         }
         return remarks

@@ -311,7 +311,8 @@ public enum SnapshotLabels {
     public static let bakedBy = "babelfish-dev.bake.tool"
 
     public static func make(
-        record: ArchiveRecord, bakedAt: String, baseDigest: String, baseImage: String, passwordSource: String, tool: String
+        record: ArchiveRecord, bakedAt: String, baseDigest baseDigestValue: String, baseImage baseImageValue: String, passwordSource: String,
+        tool: String
     ) -> [String: String] {
         let manifest = record.manifest
         var labels = [
@@ -321,8 +322,8 @@ public enum SnapshotLabels {
             source: "\(manifest.source.host)/\(manifest.source.database)",
             serverVersion: manifest.server.version,
             passwords: passwordSource,
-            baseDigest: baseDigest,
-            baseImage: baseImage,
+            Self.baseDigest: baseDigestValue,
+            Self.baseImage: baseImageValue,
             bakedBy: tool,
             "org.opencontainers.image.created": bakedAt,
             "org.opencontainers.image.title": "Babelfish developer database (DEV snapshot)",
