@@ -12,7 +12,9 @@ let engineImage = ProcessEnvironment.current()["BBF_TEST_ENGINE_IMAGE"].flatMap 
     "DEV → bbf backup → S3 → bbf bake → registry → docker run with a named volume",
     .serialized,
     .enabled(if: TestTools.babelfishHome != nil, Comment(rawValue: TestTools.babelfishReason)),
-    .enabled(if: engineImage != nil, "needs BBF_TEST_ENGINE_IMAGE: an engine image of BBF_TEST_BABELFISH_HOME's versions in the test Docker engine"),
+    .enabled(
+        if: engineImage != nil,
+        "needs BBF_TEST_ENGINE_IMAGE: an engine image of BBF_TEST_BABELFISH_HOME's versions in the test Docker engine"),
     .enabled(if: DockerEngine.available != nil, Comment(rawValue: DockerEngine.reason)))
 struct EndToEndTests {
     @Test("Every object and row arrives; the identity continues; the login works with its local password; edits survive a new container")
@@ -45,7 +47,8 @@ struct EndToEndTests {
         let dated = "\(registry.host)/babelfish-dev-data:\(Int(Date().timeIntervalSince1970))"
         let latest = "\(registry.host)/babelfish-dev-data:latest"
         let bakeArguments = [
-            "bake", "--from", "s3://\(bucket)/dev/", "--base-image", "\(registry.host)/babelfish-dev:engine", "--tag", latest, "--tag", dated,
+            "bake", "--from", "s3://\(bucket)/dev/", "--base-image", "\(registry.host)/babelfish-dev:engine", "--tag", latest, "--tag",
+            dated,
             "--no-tls-verify", "--login-password-file", passwords, "--bin", dev.bin, "--entrypoint", TestTools.built("bbf-entrypoint"),
         ]
         let bake = try bbf(bakeArguments, environment: s3.environment, in: scratch)
@@ -84,7 +87,11 @@ struct EndToEndTests {
             try FileSystem.writeAtomically(file, sql + "\ngo\nexit\n", permissions: 0o644)
             let tsql = try TestTools.require("tsql", install: "apt-get install freetds-bin")
             let result = try Command.run(
-                "/bin/sh", ["-c", "exec \"$1\" -H 127.0.0.1 -p \"$2\" -U \"$3\" -P \"$4\" < \"$5\"", "sh", tsql, String(tdsPort), user, password, file],
+                "/bin/sh",
+                [
+                    "-c", "exec \"$1\" -H 127.0.0.1 -p \"$2\" -U \"$3\" -P \"$4\" < \"$5\"", "sh", tsql, String(tdsPort), user, password,
+                    file,
+                ],
                 environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"])
             return result.standardOutput + result.standardError
         }
@@ -97,7 +104,9 @@ struct EndToEndTests {
         #expect(app.contains("4") && !app.contains("Msg "), "the restored login works with its local password: \(app)")
 
         // A local edit survives a new container on the same volume.
-        _ = try tsql("USE sales\ngo\nUPDATE dbo.customers SET name = N'Edited locally' WHERE id = 1", user: "babelfish_user", password: "Dev-local-1")
+        _ = try tsql(
+            "USE sales\ngo\nUPDATE dbo.customers SET name = N'Edited locally' WHERE id = 1", user: "babelfish_user", password: "Dev-local-1"
+        )
         try docker.must(["rm", "-f", container])
         try runContainer()
         let after = try tsql("USE sales\ngo\nSELECT name FROM dbo.customers WHERE id = 1", user: "babelfish_user", password: "Dev-local-1")

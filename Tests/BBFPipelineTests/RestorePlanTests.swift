@@ -33,7 +33,10 @@ struct RestorePlanTests {
             """
         let referenced = SQLNames.referencedRoles(inSchemaSQL: sql)
         #expect(referenced == ["sales_db_owner", "rds_superuser", "sales_dbo", "rdsadmin", "hr_dbo"])
-        #expect(AuroraRoles.placeholders(referenced: referenced, existing: ["sales_dbo", "hr_dbo", "sales_db_owner"]) == ["rds_superuser", "rdsadmin"])
+        #expect(
+            AuroraRoles.placeholders(referenced: referenced, existing: ["sales_dbo", "hr_dbo", "sales_db_owner"]) == [
+                "rds_superuser", "rdsadmin",
+            ])
     }
 
     @Test("pg_restore errors are collected with their commands, and an allow-list filters them")
@@ -89,7 +92,8 @@ struct RestorePlanTests {
     @Test("Another minor, another Babelfish, plain vs Babelfish, or a base image of another line: refused with the fix")
     func compatibility() throws {
         let engine = EngineFacts(postgresVersion: "16.3", babelfishVersion: "4.2.0")
-        try Compatibility.check(manifest(), archive: "a", engine: engine, baseLabels: ["babelfish-dev.postgresql.version": "16.3"], baseName: "b")
+        try Compatibility.check(
+            manifest(), archive: "a", engine: engine, baseLabels: ["babelfish-dev.postgresql.version": "16.3"], baseName: "b")
         let minor = try #require(throws: PipelineError.self) {
             try Compatibility.check(manifest(server: "16.4"), archive: "a.tar.gz", engine: engine, baseLabels: nil, baseName: "b")
         }
@@ -102,7 +106,8 @@ struct RestorePlanTests {
             try Compatibility.check(manifest(babelfish: nil), archive: "a", engine: engine, baseLabels: nil, baseName: "b")
         }
         let base = try #require(throws: PipelineError.self) {
-            try Compatibility.check(manifest(), archive: "a", engine: engine, baseLabels: ["babelfish-dev.postgresql.version": "17.5"], baseName: "eng:5.2")
+            try Compatibility.check(
+                manifest(), archive: "a", engine: engine, baseLabels: ["babelfish-dev.postgresql.version": "17.5"], baseName: "eng:5.2")
         }
         #expect(base.message.contains("the base image eng:5.2 is PostgreSQL 17.5"))
     }

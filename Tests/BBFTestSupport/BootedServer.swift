@@ -25,7 +25,11 @@ public final class BootedServer {
     /// - Parameters:
     ///   - babelfish: boot BBF_TEST_BABELFISH_HOME's build (skips without it) or plain PostgreSQL.
     ///   - extra: more entrypoint variables (e.g. BABELFISH_MIGRATION_MODE).
-    public init(babelfish: Bool, babelfishUser: String = "babelfish_user", extra: [String: String] = [:]) throws {
+    /// - Parameter seed: fills the (not yet existing) data directory before the
+    ///   first start, e.g. with the data layer of a data-loaded image.
+    public init(
+        babelfish: Bool, babelfishUser: String = "babelfish_user", extra: [String: String] = [:], seed: ((String) throws -> Void)? = nil
+    ) throws {
         if babelfish {
             guard let home = TestTools.babelfishHome else { throw TestPrerequisite(TestTools.babelfishReason) }
             bin = home + "/bin"
@@ -41,6 +45,7 @@ public final class BootedServer {
         while tds == port { tds = try Network.freeLoopbackPort() }
         tdsPort = tds
         logPath = scratch.path + "/server.log"
+        try seed?(scratch.path + "/data")
         try start(extra: extra)
     }
 

@@ -34,7 +34,8 @@ public struct DockerEngine: Sendable {
     public func must(_ arguments: [String]) throws -> String {
         let result = try run(arguments)
         guard result.status.isSuccess else {
-            throw TestSupportError("docker \(arguments.joined(separator: " ")) \(result.status): \(result.standardError)\(result.standardOutput)")
+            throw TestSupportError(
+                "docker \(arguments.joined(separator: " ")) \(result.status): \(result.standardError)\(result.standardOutput)")
         }
         return result.standardOutput
     }
@@ -43,7 +44,8 @@ public struct DockerEngine: Sendable {
     public func waitHealthy(_ container: String, seconds: Double = 180) throws {
         var last = ""
         let healthy = waitUntil(seconds: seconds, every: 250) {
-            last = (try? run(["inspect", "--format", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", container]))?
+            last =
+                (try? run(["inspect", "--format", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", container]))?
                 .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return last == "running healthy" || last.hasPrefix("exited")
         }

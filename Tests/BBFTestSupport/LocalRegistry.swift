@@ -11,7 +11,8 @@ public final class LocalRegistry {
     public let scratch: Scratch
     private let child: ChildProcess
 
-    public init() throws {
+    /// - Parameter readOnly: a registry in maintenance mode, which refuses every push.
+    public init(readOnly: Bool = false) throws {
         let registry = try TestTools.require("docker-registry", install: "apt-get install docker-registry")
         scratch = try Scratch("bbf-registry-")
         port = try Network.freeLoopbackPort()
@@ -27,6 +28,9 @@ public final class LocalRegistry {
                 rootdirectory: \(scratch.path)/storage
               delete:
                 enabled: true
+              maintenance:
+                readonly:
+                  enabled: \(readOnly)
             http:
               addr: 127.0.0.1:\(port)
             """, permissions: 0o644)
