@@ -21,10 +21,10 @@ public enum ImageLayer {
     ///   - mtime: seconds since the epoch for every entry.
     ///   - skip: relative paths to leave out (checked for files and directories).
     public static func write(
-        directory: String, as imagePath: String, uid: Int, gid: Int, mtime: Int, into layout: OCILayout, gzipLevel: Int32 = 1,
+        directory: String, as imagePath: String, uid: Int, gid: Int, mtime: Int, into layout: some BlobStore, gzipLevel: Int32 = 1,
         skip: (String) -> Bool = { _ in false }
     ) throws(ContainerError) -> WrittenLayer {
-        let temporary = layout.path + "/blobs/sha256/.layer-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).partial"
+        let temporary = layout.temporaryBlobPath()
         do {
             let file = try FileSink(path: temporary, permissions: 0o644)
             let compressed = HashingSink(file)
@@ -105,33 +105,39 @@ public enum ImageAssembly {
         }
     }
 
-    /// The base image's config (as an object) from the layout.
-    public static func config(
-        of manifestDescriptor: OCIDescriptor, in layout: OCILayout
-    ) throws(ContainerError) -> (
+    /// Docker's media types, for images kept in Docker's format.
+    public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
+    public static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+    /// A manifest and its config, as objects (every field kept).
+    public static func load(manifest data: Data, in store: some BlobStore) throws(ContainerError) -> (
         manifest: [String: Any], config: [String: Any]
     ) {
-        let manifest = try OCIJSON.object(try layout.readBlob(manifestDescriptor.digest), name: "the base manifest")
+        let manifest = try OCIJSON.object(data, name: "the base manifest")
         guard let configDescriptor = manifest["config"] as? [String: Any], let configDigest = configDescriptor["digest"] as? String else {
             throw ContainerError(.layout, "the base manifest has no config (is it an index? pass one platform's image)")
         }
-        return (manifest, try OCIJSON.object(try layout.readBlob(configDigest), name: "the base config"))
+        return (manifest, try OCIJSON.object(try store.readBlob(configDigest), name: "the base config"))
     }
 
-    /// Labels of the image a manifest descriptor names.
-    public static func labels(of manifestDescriptor: OCIDescriptor, in layout: OCILayout) throws(ContainerError) -> [String: String] {
-        let (_, config) = try config(of: manifestDescriptor, in: layout)
+    /// Labels of the image a manifest names.
+    public static func labels(ofManifest data: Data, in store: some BlobStore) throws(ContainerError) -> [String: String] {
+        let (_, config) = try load(manifest: data, in: store)
         return ((config["config"] as? [String: Any])?["Labels"] as? [String: String]) ?? [:]
     }
 
-    /// Writes the new config and manifest; returns the new manifest's descriptor.
-    public static func add(_ addition: Addition, to base: OCIDescriptor, in layout: OCILayout) throws(ContainerError) -> OCIDescriptor {
-        var (manifest, config) = try config(of: base, in: layout)
-        guard (manifest["mediaType"] as? String ?? OCIMediaType.manifest) == OCIMediaType.manifest else {
-            throw ContainerError(
-                .layout,
-                "the base manifest is \(manifest["mediaType"] ?? "?"), not an OCI image manifest (copy it with skopeo into an oci: layout first)"
-            )
+    /// Writes the new config blob and returns the new manifest's bytes. The
+    /// manifest keeps its format (OCI or Docker schema 2); the new layer and
+    /// config get that format's media types.
+    public static func add(_ addition: Addition, toManifest data: Data, in store: some BlobStore) throws(ContainerError) -> Data {
+        var (manifest, config) = try load(manifest: data, in: store)
+        let mediaType = manifest["mediaType"] as? String ?? OCIMediaType.manifest
+        let docker: Bool
+        switch mediaType {
+        case OCIMediaType.manifest: docker = false
+        case OCIMediaType.dockerManifest: docker = true
+        default:
+            throw ContainerError(.layout, "the base manifest is \(mediaType), not one image's manifest (a multi-platform index? pass one platform's image)")
         }
         var rootfs = config["rootfs"] as? [String: Any] ?? ["type": "layers"]
         var diffIDs = rootfs["diff_ids"] as? [String] ?? []
@@ -151,21 +157,29 @@ public enum ImageAssembly {
         var history = config["history"] as? [[String: Any]] ?? []
         history.append(["created": addition.created, "created_by": addition.createdBy, "comment": "bbf"])
         config["history"] = history
-        let configDescriptor = try layout.writeBlob(try OCIJSON.data(config), mediaType: OCIMediaType.config)
+        let configType = docker ? dockerConfig : OCIMediaType.config
+        let configDescriptor = try store.writeBlob(try OCIJSON.data(config), mediaType: configType)
 
-        manifest["config"] = ["mediaType": OCIMediaType.config, "digest": configDescriptor.digest, "size": configDescriptor.size]
+        manifest["config"] = ["mediaType": configType, "digest": configDescriptor.digest, "size": configDescriptor.size]
         manifest["layers"] =
             layers + [
                 [
-                    "mediaType": addition.layer.descriptor.mediaType, "digest": addition.layer.descriptor.digest,
+                    "mediaType": docker ? dockerLayerGzip : OCIMediaType.layerGzip, "digest": addition.layer.descriptor.digest,
                     "size": addition.layer.descriptor.size,
                 ]
             ]
-        var annotations = manifest["annotations"] as? [String: String] ?? [:]
-        annotations.merge(addition.annotations) { $1 }
-        manifest["annotations"] = annotations
-        manifest["mediaType"] = OCIMediaType.manifest
-        manifest["schemaVersion"] = 2
-        return try layout.writeBlob(try OCIJSON.data(manifest), mediaType: OCIMediaType.manifest)
+        if !docker {
+            // Docker schema 2 has no annotations.
+            var annotations = manifest["annotations"] as? [String: String] ?? [:]
+            annotations.merge(addition.annotations) { $1 }
+            manifest["annotations"] = annotations
+        }
+        return try OCIJSON.data(manifest)
+    }
+
+    /// The same, on an image in an OCI layout: returns the new manifest's descriptor.
+    public static func add(_ addition: Addition, to base: OCIDescriptor, in layout: OCILayout) throws(ContainerError) -> OCIDescriptor {
+        let data = try add(addition, toManifest: try layout.readBlob(base.digest), in: layout)
+        return try layout.writeBlob(data, mediaType: OCIMediaType.manifest)
     }
 }

@@ -5,6 +5,8 @@ public enum ImageLocation: Equatable, Sendable, CustomStringConvertible {
     case registry(String)
     /// An OCI layout directory and the image's name in it.
     case ociLayout(path: String, name: String?)
+    /// One image in skopeo's `dir:` format (blobs unconverted).
+    case directory(String)
     /// The local Docker engine's image store.
     case dockerDaemon(String)
     /// podman/buildah's image store.
@@ -20,6 +22,10 @@ public enum ImageLocation: Equatable, Sendable, CustomStringConvertible {
                 return .ociLayout(path: String(rest[..<colon]), name: String(rest[rest.index(after: colon)...]))
             }
             return .ociLayout(path: String(rest), name: nil)
+        }
+        if text.hasPrefix("dir:") {
+            guard text.count > 4 else { throw ContainerError(.invalidReference, "\(flag) \(text): give dir:DIRECTORY") }
+            return .directory(String(text.dropFirst(4)))
         }
         if text.hasPrefix("docker-daemon:") {
             let reference = String(text.dropFirst(14))
@@ -46,6 +52,7 @@ public enum ImageLocation: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .registry(let reference): return "docker://" + reference
         case .ociLayout(let path, let name): return "oci:" + path + (name.map { ":" + $0 } ?? "")
+        case .directory(let path): return "dir:" + path
         case .dockerDaemon(let reference): return "docker-daemon:" + reference
         case .containersStorage(let reference): return "containers-storage:" + reference
         }

@@ -30,9 +30,76 @@ public enum OCIMediaType {
 /// The OCI annotation that names a manifest in an index (`oci:DIR:NAME`).
 public let refNameAnnotation = "org.opencontainers.image.ref.name"
 
+/// Where image blobs live, by digest: an OCI layout or a skopeo `dir:` image.
+public protocol BlobStore: Sendable {
+    var path: String { get }
+    func blobPath(_ digest: String) -> String
+}
+
+extension BlobStore {
+    public func readBlob(_ digest: String) throws(ContainerError) -> Data {
+        guard let data = FileManager.default.contents(atPath: blobPath(digest)) else {
+            throw ContainerError(.layout, "\(path) lacks the blob \(digest)")
+        }
+        guard "sha256:" + sha256(of: [UInt8](data)) == digest else {
+            throw ContainerError(.layout, "the blob \(digest) in \(path) does not match its digest: the image is damaged")
+        }
+        return data
+    }
+
+    /// Stores bytes as a blob; returns its descriptor.
+    @discardableResult
+    public func writeBlob(_ data: Data, mediaType: String) throws(ContainerError) -> OCIDescriptor {
+        let digest = "sha256:" + sha256(of: [UInt8](data))
+        let target = blobPath(digest)
+        if !FileManager.default.fileExists(atPath: target) {
+            do {
+                try data.write(to: URL(fileURLWithPath: target), options: .atomic)
+            } catch {
+                throw ContainerError(.layout, "cannot write \(target): \(error.localizedDescription)")
+            }
+        }
+        return OCIDescriptor(mediaType: mediaType, digest: digest, size: Int64(data.count))
+    }
+
+    /// A temporary file next to the blobs, for a blob being streamed.
+    func temporaryBlobPath() -> String {
+        (blobPath("sha256:x") as NSString).deletingLastPathComponent + "/.blob-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).partial"
+    }
+}
+
+/// One image as skopeo's `dir:` transport stores it: `manifest.json` and the
+/// blobs by hex digest, exactly as the source had them. Unlike an OCI
+/// layout, nothing is converted, so Docker-only config fields (HEALTHCHECK,
+/// which the OCI config format has no place for) survive.
+public struct DirImage: BlobStore {
+    public var path: String
+
+    public init(path: String) { self.path = path }
+
+    public func blobPath(_ digest: String) -> String {
+        path + "/" + (digest.hasPrefix("sha256:") ? String(digest.dropFirst(7)) : digest)
+    }
+
+    public func manifest() throws(ContainerError) -> Data {
+        guard let data = FileManager.default.contents(atPath: path + "/manifest.json") else {
+            throw ContainerError(.layout, "\(path) holds no manifest.json (not a skopeo dir: image)")
+        }
+        return data
+    }
+
+    public func setManifest(_ data: Data) throws(ContainerError) {
+        do {
+            try data.write(to: URL(fileURLWithPath: path + "/manifest.json"), options: .atomic)
+        } catch {
+            throw ContainerError(.layout, "cannot write \(path)/manifest.json: \(error.localizedDescription)")
+        }
+    }
+}
+
 /// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/`),
 /// the daemonless exchange format skopeo copies to and from registries.
-public struct OCILayout: Sendable {
+public struct OCILayout: BlobStore {
     public var path: String
 
     public init(path: String) { self.path = path }
@@ -58,31 +125,6 @@ public struct OCILayout: Sendable {
 
     public func blobPath(_ digest: String) -> String {
         path + "/blobs/" + digest.replacingOccurrences(of: ":", with: "/")
-    }
-
-    public func readBlob(_ digest: String) throws(ContainerError) -> Data {
-        guard let data = FileManager.default.contents(atPath: blobPath(digest)) else {
-            throw ContainerError(.layout, "the OCI layout \(path) lacks the blob \(digest)")
-        }
-        guard "sha256:" + sha256(of: [UInt8](data)) == digest else {
-            throw ContainerError(.layout, "the blob \(digest) in \(path) does not match its digest: the layout is damaged")
-        }
-        return data
-    }
-
-    /// Stores bytes as a blob; returns its descriptor.
-    @discardableResult
-    public func writeBlob(_ data: Data, mediaType: String) throws(ContainerError) -> OCIDescriptor {
-        let digest = "sha256:" + sha256(of: [UInt8](data))
-        let target = blobPath(digest)
-        if !FileManager.default.fileExists(atPath: target) {
-            do {
-                try data.write(to: URL(fileURLWithPath: target), options: .atomic)
-            } catch {
-                throw ContainerError(.layout, "cannot write \(target): \(error.localizedDescription)")
-            }
-        }
-        return OCIDescriptor(mediaType: mediaType, digest: digest, size: Int64(data.count))
     }
 
     /// The manifests the index lists.

@@ -36,7 +36,7 @@ public struct Skopeo: Sendable {
         }
         if case .dockerDaemon = source, let host = dockerHost { arguments += ["--src-daemon-host", host] }
         if case .dockerDaemon = destination, let host = dockerHost { arguments += ["--dest-daemon-host", host] }
-        if case .ociLayout = destination {} else if case .dockerDaemon = destination {} else { arguments.append("--preserve-digests") }
+        if case .registry = destination { arguments.append("--preserve-digests") }
         arguments += [source.skopeo, destination.skopeo]
         try run(arguments, doing: action)
     }

@@ -184,10 +184,12 @@ public final class BakeRunner {
         }
 
         // 6. The layer and the image.
-        let layout = try wrap { () throws(ContainerError) in try OCILayout.create(at: work + "/image") }
-        try log.step("fetch the base image \(options.baseImage) into an OCI layout") { () throws(PipelineError) in
+        // skopeo's dir: format keeps the base exactly as it is (an OCI layout
+        // would convert a Docker-format config and drop its HEALTHCHECK).
+        let layout = DirImage(path: work + "/image")
+        try log.step("fetch the base image \(options.baseImage)") { () throws(PipelineError) in
             try wrap { () throws(ContainerError) in
-                try skopeo.copy(from: options.baseImage, to: .ociLayout(path: layout.path, name: "base"), doing: "fetch the base image")
+                try skopeo.copy(from: options.baseImage, to: .directory(layout.path), doing: "fetch the base image")
             }
         }
         let mtime = Int(ISO8601DateFormatter().date(from: verified.createdAt)?.timeIntervalSince1970 ?? 0)
@@ -213,18 +215,17 @@ public final class BakeRunner {
                 ?? "set by bbf bake from \((options.passwordFile as NSString).lastPathComponent) (not in the image); ask the team that runs the bake",
             tool: "bbf \(ProjectVersion.current)")
         let image = try wrap { () throws(ContainerError) in
-            let base = try layout.manifestDescriptor(named: "base")
-            let descriptor = try ImageAssembly.add(
+            let manifest = try ImageAssembly.add(
                 .init(
                     layer: layer, labels: labels,
                     annotations: ["org.opencontainers.image.created": bakedAt, SnapshotLabels.archive: archiveName],
-                    created: bakedAt, createdBy: "bbf bake \(archiveName)"), to: base, in: layout)
-            try layout.tag(descriptor, as: "data")
-            return descriptor
+                    created: bakedAt, createdBy: "bbf bake \(archiveName)"), toManifest: try layout.manifest(), in: layout)
+            try layout.setManifest(manifest)
+            return "sha256:" + sha256(of: [UInt8](manifest))
         }
         let published = try publish(layout: layout, skopeo: skopeo)
         figures["total.seconds"] = Date().timeIntervalSince(started)
-        return BakeOutcome(result: .baked(digest: image.digest, tags: published), archive: archiveName, figures: figures)
+        return BakeOutcome(result: .baked(digest: image, tags: published), archive: archiveName, figures: figures)
     }
 
     /// What never goes into the image: runtime files a clean start recreates.
@@ -747,8 +748,8 @@ public final class BakeRunner {
         log.info("data directory: \(PipelineLog.size(directorySize(data)))")
     }
 
-    func publish(layout: OCILayout, skopeo: Skopeo) throws(PipelineError) -> [String] {
-        let source = ImageLocation.ociLayout(path: layout.path, name: "data")
+    func publish(layout: DirImage, skopeo: Skopeo) throws(PipelineError) -> [String] {
+        let source = ImageLocation.directory(layout.path)
         switch options.output {
         case .layout(let path):
             try wrap { () throws(ContainerError) in

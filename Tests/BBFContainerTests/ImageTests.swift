@@ -130,3 +130,57 @@ struct ImageLayerTests {
         #expect(try skopeo.labelsIfPresent(.registry("\(registry.host)/data:missing")) == nil)
     }
 }
+
+@Suite("Docker-format images keep their format", .serialized)
+struct DockerFormatTests {
+    @Test("A Docker schema 2 base keeps its HEALTHCHECK and media types when a layer is added through a dir: image")
+    func healthcheckSurvives() throws {
+        let registry: LocalRegistry
+        let skopeo: Skopeo
+        do {
+            registry = try LocalRegistry()
+            skopeo = try Skopeo(environment: ProcessEnvironment.current(), tlsVerify: false)
+        } catch let missing as TestPrerequisite {
+            try Test.cancel(Comment(rawValue: missing.reason))
+        } catch let error as ContainerError where error.code == .tool {
+            try Test.cancel(Comment(rawValue: error.message))
+        }
+        let scratch = try Scratch()
+        let base = DirImage(path: try scratch.sub("base"))
+        try FileSystem.writeAtomically(base.path + "/version", "Directory Transport Version: 1.1\n", permissions: 0o644)
+        let tree = try scratch.sub("tree")
+        try FileSystem.writeAtomically(tree + "/f", "x", permissions: 0o644)
+        let layer = try ImageLayer.write(directory: tree, as: "opt", uid: 0, gid: 0, mtime: 0, into: base)
+        let config = try base.writeBlob(
+            Data(
+                #"{"architecture":"amd64","os":"linux","config":{"Healthcheck":{"Test":["CMD","bbf-entrypoint","healthcheck"],"Interval":10000000000},"Labels":{"a":"b"}},"rootfs":{"type":"layers","diff_ids":["\#(layer.diffID)"]}}"#
+                    .utf8), mediaType: ImageAssembly.dockerConfig)
+        try base.setManifest(
+            Data(
+                #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"\#(config.digest)","size":\#(config.size)},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","digest":"\#(layer.descriptor.digest)","size":\#(layer.descriptor.size)}]}"#
+                    .utf8))
+        try skopeo.copy(from: .directory(base.path), to: .registry("\(registry.host)/engine:docker"), doing: "push")
+
+        let work = DirImage(path: scratch.path + "/work")
+        try skopeo.copy(from: .registry("\(registry.host)/engine:docker"), to: .directory(work.path), doing: "pull")
+        let data = try scratch.sub("data", permissions: 0o700)
+        try FileSystem.writeAtomically(data + "/PG_VERSION", "16\n")
+        let added = try ImageLayer.write(directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work)
+        let manifest = try ImageAssembly.add(
+            .init(layer: added, labels: ["c": "d"], annotations: ["x": "y"], created: "2026-12-01T00:00:00Z", createdBy: "bbf bake"),
+            toManifest: try work.manifest(), in: work)
+        try work.setManifest(manifest)
+        try skopeo.copy(from: .directory(work.path), to: .registry("\(registry.host)/data:docker"), doing: "push data")
+
+        let raw = try skopeo.inspect(.registry("\(registry.host)/data:docker"), raw: true)
+        let pushed = try #require(try JSONSerialization.jsonObject(with: raw) as? [String: Any])
+        #expect(pushed["mediaType"] as? String == OCIMediaType.dockerManifest)
+        let layers = try #require(pushed["layers"] as? [[String: Any]])
+        #expect(layers.count == 2 && layers.allSatisfy { $0["mediaType"] as? String == ImageAssembly.dockerLayerGzip })
+        let pushedConfig = try skopeo.inspect(.registry("\(registry.host)/data:docker"), raw: true, config: true)
+        let object = try #require(try JSONSerialization.jsonObject(with: pushedConfig) as? [String: Any])
+        let runtime = try #require(object["config"] as? [String: Any])
+        #expect(runtime["Healthcheck"] != nil, "HEALTHCHECK kept")
+        #expect((runtime["Labels"] as? [String: String]) == ["a": "b", "c": "d"])
+    }
+}

@@ -60,7 +60,7 @@ enum Shared {
 struct BackupIntegrationTests {
     @Test("A backup to a directory: one archive and its record; the manifest matches the server; the dump restores by hand")
     func backupToDirectory() throws {
-        let dev = try Shared.get(Shared.plainDev)
+        let dev = try withServer { try plainDev() }  // its own: it checks exact row counts
         let scratch = try Scratch()
         let destination = try scratch.sub("backups")
         let result = try bbf(

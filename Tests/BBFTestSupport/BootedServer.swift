@@ -76,7 +76,8 @@ public final class BootedServer {
             executable: TestTools.built("bbf-entrypoint"),
             arguments: ["postgres", "-c", "port=\(port)", "-c", "listen_addresses=127.0.0.1"],
             environment: environment.filter { !$0.value.isEmpty }, stdin: .null, stdout: .descriptor(fd), stderr: .descriptor(fd),
-            killWithParent: true)
+            killWithParent: false)
+        TestProcesses.adopt(started.pid)
         child = started
         let ready = waitUntil(seconds: 120) {
             started.poll() == nil
@@ -95,6 +96,7 @@ public final class BootedServer {
     public func stop() {
         guard let running = child else { return }
         child = nil
+        defer { TestProcesses.release(running.pid) }
         if running.poll() != nil { return }
         running.send(SIGINT)
         if running.wait(timeoutMilliseconds: 60_000) == nil {

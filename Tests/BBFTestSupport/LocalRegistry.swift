@@ -38,7 +38,8 @@ public final class LocalRegistry {
         defer { close(log) }
         child = try ChildProcess.spawn(
             executable: registry, arguments: ["serve", config], environment: ["PATH": "/usr/bin:/bin"], stdin: .null,
-            stdout: .descriptor(log), stderr: .descriptor(log), killWithParent: true)
+            stdout: .descriptor(log), stderr: .descriptor(log), killWithParent: false)
+        TestProcesses.adopt(child.pid)
         let port = self.port
         guard waitUntil(seconds: 20, every: 20, { Network.isListening(host: "127.0.0.1", port: port) }) else {
             child.send(SIGKILL)
@@ -49,6 +50,7 @@ public final class LocalRegistry {
     }
 
     deinit {
+        defer { TestProcesses.release(child.pid) }
         child.send(SIGTERM)
         if child.wait(timeoutMilliseconds: 5_000) == nil {
             child.send(SIGKILL)

@@ -20,7 +20,8 @@ public final class MotoS3 {
         defer { close(log) }
         child = try ChildProcess.spawn(
             executable: moto, arguments: ["-H", "127.0.0.1", "-p", String(port)], environment: ProcessEnvironment.current(),
-            stdin: .null, stdout: .descriptor(log), stderr: .descriptor(log), killWithParent: true)
+            stdin: .null, stdout: .descriptor(log), stderr: .descriptor(log), killWithParent: false)
+        TestProcesses.adopt(child.pid)
         let port = self.port
         guard waitUntil(seconds: 30, every: 50, { Network.isListening(host: "127.0.0.1", port: port) }) else {
             child.send(SIGKILL)
@@ -30,6 +31,7 @@ public final class MotoS3 {
     }
 
     deinit {
+        defer { TestProcesses.release(child.pid) }
         child.send(SIGTERM)
         if child.wait(timeoutMilliseconds: 5_000) == nil {
             child.send(SIGKILL)

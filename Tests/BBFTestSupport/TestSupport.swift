@@ -1,4 +1,5 @@
 import BBFSystem
+import Foundation
 import PostgresClient
 
 #if canImport(Glibc)
@@ -130,4 +131,40 @@ public func waitUntil(seconds: Double, every milliseconds: Int = 20, _ condition
         sleep(milliseconds: milliseconds)
     }
     return true
+}
+
+/// Servers the tests start. They are spawned without a parent-death signal:
+/// Linux sends that when the spawning *thread* ends, and Swift Testing runs
+/// tests on threads that come and go, which would kill a server shared by
+/// several tests. Instead every server still running is killed when the
+/// test process exits.
+public enum TestProcesses {
+    nonisolated(unsafe) private static var pids: Set<pid_t> = []
+    nonisolated(unsafe) private static var installed = false
+    private static let lock = NSLock()
+
+    public static func adopt(_ pid: pid_t) {
+        lock.lock()
+        defer { lock.unlock() }
+        pids.insert(pid)
+        if !installed {
+            installed = true
+            atexit {
+                TestProcesses.killAll()
+            }
+        }
+    }
+
+    public static func release(_ pid: pid_t) {
+        lock.lock()
+        pids.remove(pid)
+        lock.unlock()
+    }
+
+    static func killAll() {
+        lock.lock()
+        let running = pids
+        lock.unlock()
+        for pid in running { kill(pid, SIGKILL) }
+    }
 }
