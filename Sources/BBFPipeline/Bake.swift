@@ -114,7 +114,7 @@ public final class BakeRunner {
         if let manifest {
             try Compatibility.check(
                 manifest, archive: archiveName, engine: engine, baseLabels: baseInspection.labels, baseName: options.baseImage.description)
-            try checkPasswords(passwords, manifest: manifest, logins: nil)
+            try Restorer.checkPasswords(passwords, manifest: manifest, logins: nil, file: options.passwordFile)
         }
 
         // 3. Fetch, verify and unpack.
@@ -131,8 +131,8 @@ public final class BakeRunner {
             try Compatibility.check(
                 verified, archive: archiveName, engine: engine, baseLabels: baseInspection.labels, baseName: options.baseImage.description)
         }
-        let rolesText = try prepareRoles(at: unpacked + "/" + BackupManifest.Names.roles)
-        try checkPasswords(passwords, manifest: verified, logins: loginRoles(in: rolesText))
+        let rolesText = try Restorer.prepareRoles(at: unpacked + "/" + BackupManifest.Names.roles, log: log)
+        try Restorer.checkPasswords(passwords, manifest: verified, logins: Restorer.loginRoles(in: rolesText), file: options.passwordFile)
 
         // 4. Initialize with the entrypoint's own first boot and restore.
         let data = work + "/data"
@@ -140,31 +140,15 @@ public final class BakeRunner {
             () throws(PipelineError) in
             try startServer(
                 entrypoint: entrypoint, bin: bin, data: data, work: work, manifest: verified, passwords: passwords,
-                settings: RestoreServer.restoreSettings(jobs: options.jobs), loopback: hasTSQLScripts())
+                settings: RestoreServer.restoreSettings(jobs: options.jobs), loopback: Restorer.hasTSQLScripts(options.postRestoreDirectory)
+            )
         }
         let database = verified.source.database
-        try createPlaceholderRoles(server: server, bin: bin, unpacked: unpacked, database: database)
-        try log.step("restore the roles (psql, ON_ERROR_STOP)") { () throws(PipelineError) in
-            try restoreRoles(
-                server: server, bin: bin, path: unpacked + "/" + BackupManifest.Names.roles, text: rolesText, database: database)
-        }
-        try log.step("restore the data (pg_restore -j \(options.jobs))") { () throws(PipelineError) in
-            try restoreData(server: server, bin: bin, path: unpacked + "/" + BackupManifest.Names.data, database: database)
-        }
-        try? FileManager.default.removeItem(atPath: unpacked + "/" + BackupManifest.Names.data)
-        try log.step("verify databases and row counts against the manifest") { () throws(PipelineError) in
-            try verify(server: server, manifest: verified, database: database)
-        }
-        try log.step("set the local passwords") { () throws(PipelineError) in
-            try setPasswords(
-                server: server, passwords: passwords, logins: loginRoles(in: rolesText), manifest: verified, database: database)
-        }
-        if let directory = options.postRestoreDirectory {
-            try log.step("run the post-restore scripts in \(directory)") { () throws(PipelineError) in
-                try runPostRestoreScripts(directory, server: server, bin: bin, manifest: verified, passwords: passwords, database: database)
-            }
-        }
-        try log.step("ANALYZE, CHECKPOINT, clean shutdown") { () throws(PipelineError) in
+        try Restorer(
+            target: LocalRestoreTarget(server: server, bin: bin), manifest: verified, passwords: passwords, jobs: options.jobs,
+            allowedErrors: options.allowedRestoreErrors, log: log, consequence: "no image was made"
+        ).restore(unpacked: unpacked, postRestore: options.postRestoreDirectory)
+        try log.step("CHECKPOINT, clean shutdown") { () throws(PipelineError) in
             try finish(server: server, database: database)
         }
         try? FileManager.default.removeItem(atPath: unpacked)
@@ -245,19 +229,6 @@ public final class BakeRunner {
             )
         }
         return try LoginPasswords.parse(text, file: options.passwordFile)
-    }
-
-    func checkPasswords(_ passwords: LoginPasswords, manifest: BackupManifest, logins: [String]?) throws(PipelineError) {
-        var needed = ["postgres"]
-        if let babelfish = manifest.babelfish { needed += [babelfish.initializeLogin] + babelfish.logins }
-        needed += logins ?? []
-        let missing = Array(Set(passwords.missing(for: needed))).sorted()
-        guard missing.isEmpty else {
-            throw PipelineError(
-                .invalidArgument,
-                "--login-password-file \(options.passwordFile) has no password for \(missing.joined(separator: ", ")): add login=password lines, or a *=password default"
-            )
-        }
     }
 
     func binDirectory() throws(PipelineError) -> String {
@@ -401,34 +372,6 @@ public final class BakeRunner {
         return path
     }
 
-    func prepareRoles(at path: String) throws(PipelineError) -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PipelineError(.archive, "cannot read \(path)")
-        }
-        let (stripped, removed) = RolesScript.strippingRestrict(text)
-        if removed > 0 {
-            log.info(
-                "removed \(removed) \\restrict/\\unrestrict line(s) from the roles dump (pg_dump 17.6+ writes them; this psql may not know them)"
-            )
-            do {
-                try stripped.write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw PipelineError(.fileSystem, "cannot rewrite \(path): \(error)")
-            }
-        }
-        return stripped
-    }
-
-    /// The roles the roles dump gives LOGIN.
-    func loginRoles(in rolesText: String) -> [String] {
-        var logins: [String] = []
-        for line in rolesText.split(separator: "\n") where line.hasPrefix("ALTER ROLE ") {
-            let words = line.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ";")) }
-            if words.contains("LOGIN"), let name = SQLNames.firstIdentifier(in: line.dropFirst("ALTER ROLE ".count)) { logins.append(name) }
-        }
-        return logins
-    }
-
     func startServer(
         entrypoint: String, bin: String, data: String, work: String, manifest: BackupManifest, passwords: LoginPasswords?,
         settings: [(String, String)], loopback: Bool
@@ -452,259 +395,12 @@ public final class BakeRunner {
                 variables: variables.compactMapValues { $0 }, settings: settings, loopback: loopback), log: log)
     }
 
-    func clientEnvironment(_ server: RestoreServer, bin: String, database: String) -> [String: String] {
-        var variables = server.clientEnvironment
-        variables["PATH"] = bin + ":/usr/bin:/bin"
-        variables["PGDATABASE"] = database
-        variables["LANG"] = "C.UTF-8"
-        return variables
-    }
-
-    func createPlaceholderRoles(server: RestoreServer, bin: String, unpacked: String, database: String) throws(PipelineError) {
-        let result: ToolResult
-        do {
-            result = try ToolProcess.run(
-                bin + "/pg_restore", ["--schema-only", "-f", "-", unpacked + "/" + BackupManifest.Names.data],
-                environment: clientEnvironment(server, bin: bin, database: database))
-        } catch {
-            throw PipelineError(.tool, "cannot run pg_restore: \(error)")
-        }
-        guard result.succeeded else {
-            throw PipelineError(.restore, "pg_restore cannot read the data dump: \(result.errorTail())")
-        }
-        let referenced = SQLNames.referencedRoles(inSchemaSQL: result.output)
-        let connection = try server.connect(database: database)
-        let existing = Set((try? connection.execute("SELECT rolname FROM pg_roles"))?.rows.compactMap { $0[0] } ?? [])
-        let placeholders = AuroraRoles.placeholders(referenced: referenced, existing: existing)
-        guard !placeholders.isEmpty else { return }
-        for role in placeholders {
-            do {
-                try connection.execute("CREATE ROLE \(try connection.escapeIdentifier(role)) NOLOGIN")
-            } catch {
-                throw PipelineError(.restore, "cannot create the placeholder role \(role): \(error)")
-            }
-        }
-        log.info(
-            "the dump grants to or is owned by Aurora's built-in role(s) \(placeholders.joined(separator: ", ")), which a community server lacks: created them as NOLOGIN roles without privileges, so those grants restore as they are"
-        )
-    }
-
-    func restoreRoles(server: RestoreServer, bin: String, path: String, text: String, database: String) throws(PipelineError) {
-        let before = try server.connect(database: database)
-        let present = Set((try? before.execute("SELECT rolname FROM pg_roles"))?.rows.compactMap { $0[0] } ?? [])
-        let (filtered, skipped) = RolesScript.skippingExisting(text, existing: present)
-        if !skipped.isEmpty {
-            log.info(
-                "the roles dump creates \(skipped.joined(separator: ", ")), which the fresh cluster has already: kept it, applied its ALTER ROLE"
-            )
-            do {
-                try filtered.write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw PipelineError(.fileSystem, "cannot rewrite \(path): \(error)")
-            }
-        }
-        let result: ToolResult
-        do {
-            result = try ToolProcess.run(
-                bin + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", path],
-                environment: clientEnvironment(server, bin: bin, database: database))
-        } catch {
-            throw PipelineError(.tool, "cannot run psql: \(error)")
-        }
-        guard result.succeeded else {
-            throw PipelineError(.restore, "psql stopped on the roles dump (\(result.statusDescription)):\n\(result.errorTail())")
-        }
-        // The dump turns ON_ERROR_STOP off around the roles: check the outcome.
-        let connection = try server.connect(database: database)
-        let existing = Set((try? connection.execute("SELECT rolname FROM pg_roles"))?.rows.compactMap { $0[0] } ?? [])
-        let missing = RolesScript.createdRoles(text).filter { !existing.contains($0) }
-        guard missing.isEmpty else {
-            throw PipelineError(
-                .restore,
-                "the roles dump ran, but these roles do not exist afterwards: \(missing.joined(separator: ", ")):\n\(result.errorTail())")
-        }
-        let errors = result.standardError.split(separator: "\n").filter { $0.contains("ERROR:") }
-        if !errors.isEmpty {
-            log.warning(
-                "psql reported \(errors.count) error(s) in the roles dump (each role exists afterwards):\n"
-                    + errors.prefix(5).joined(separator: "\n"))
-        }
-    }
-
-    func restoreData(server: RestoreServer, bin: String, path: String, database: String) throws(PipelineError) {
-        var environment = clientEnvironment(server, bin: bin, database: database)
-        // Babelfish fills sys.babelfish_sysdatabases' owner and dbid during COPY only
-        // when dump_restore is on; pg_restore sets it on the leader connection only,
-        // so parallel workers need it from PGOPTIONS (Babelfish issue #2266).
-        if !options.plainPostgres { environment["PGOPTIONS"] = "-c babelfishpg_tsql.dump_restore=on" }
-        let items =
-            (try? ToolProcess.run(bin + "/pg_restore", ["-l", path], environment: environment))?.output
-            .split(separator: "\n").filter { !$0.hasPrefix(";") }.count ?? 0
-        let counter = ProgressCounter(total: items, log: log)
-        let result: ToolResult
-        do {
-            result = try ToolProcess.run(
-                bin + "/pg_restore", ["-d", database, "-j", String(options.jobs), "--verbose", path], environment: environment,
-                standardOutput: .discard, standardError: .lines { line in counter.saw(line) })
-        } catch {
-            throw PipelineError(.tool, "cannot run pg_restore: \(error)")
-        }
-        counter.stop()
-        let errors = RestoreErrors.parse(result.standardError)
-        let unallowed = RestoreErrors.unallowed(errors, allow: options.allowedRestoreErrors)
-        if !errors.isEmpty && unallowed.isEmpty {
-            log.warning(
-                "pg_restore reported \(errors.count) error(s), all matched by --allow-restore-error:\n" + errors.joined(separator: "\n"))
-        }
-        guard unallowed.isEmpty, result.succeeded || !errors.isEmpty else {
-            let shown = unallowed.prefix(10).joined(separator: "\n")
-            throw PipelineError(
-                .restore,
-                "pg_restore \(result.statusDescription) with \(unallowed.count) error(s) (no image was made; --allow-restore-error REGEX accepts known ones):\n\(shown.isEmpty ? result.errorTail() : shown)"
-            )
-        }
-    }
-
-    func verify(server: RestoreServer, manifest: BackupManifest, database: String) throws(PipelineError) {
-        let connection = try server.connect(database: database)
-        var problems: [String] = []
-        if let babelfish = manifest.babelfish {
-            let rows = (try? connection.execute("SELECT name::text FROM sys.babelfish_sysdatabases"))?.rows.compactMap { $0[0] } ?? []
-            let restored = Set(rows)
-            let expected = Set(babelfish.databases.map(\.name))
-            if restored != expected {
-                problems.append(
-                    "the T-SQL databases are \(restored.sorted().joined(separator: ", ")), the manifest lists \(expected.sorted().joined(separator: ", "))"
-                )
-            }
-            let orphans = (try? connection.execute("SELECT count(*) FROM sys.babelfish_sysdatabases WHERE owner IS NULL"))?.scalar ?? "0"
-            if orphans != "0" { problems.append("\(orphans) T-SQL database(s) have no owner (a parallel restore without dump_restore)") }
-        }
-        var mismatched = 0
-        for table in manifest.tables {
-            let count: String?
-            do {
-                let name = try connection.escapeIdentifier(table.schema) + "." + connection.escapeIdentifier(table.name)
-                count = try connection.execute("SELECT count(*) FROM \(name)").scalar
-            } catch {
-                problems.append("\(table.schema).\(table.name) is missing: \(error)")
-                continue
-            }
-            if count != String(table.rows) {
-                mismatched += 1
-                if mismatched <= 10 {
-                    problems.append("\(table.schema).\(table.name) has \(count ?? "?") rows, the manifest says \(table.rows)")
-                }
-            }
-        }
-        guard problems.isEmpty else {
-            throw PipelineError(
-                .verification, "the restore does not match the backup's manifest; no image was made:\n" + problems.joined(separator: "\n"))
-        }
-        log.info("\(manifest.tables.count) tables and \(manifest.tables.reduce(0) { $0 + $1.rows }) rows match the manifest")
-    }
-
-    func setPasswords(
-        server: RestoreServer, passwords: LoginPasswords, logins: [String], manifest: BackupManifest, database: String
-    )
-        throws(PipelineError)
-    {
-        let connection = try server.connect(database: database)
-        var targets = logins
-        if let babelfish = manifest.babelfish { targets += [babelfish.initializeLogin] + babelfish.logins }
-        targets.append("postgres")
-        var done: [String] = []
-        for login in Array(Set(targets)).sorted() {
-            guard let password = passwords.password(for: login) else { continue }
-            do {
-                let hash = try connection.encryptPassword(password, forUser: login)
-                try connection.execute(
-                    "ALTER ROLE \(try connection.escapeIdentifier(login)) PASSWORD \(try connection.escapeLiteral(hash))")
-            } catch {
-                throw PipelineError(.restore, "cannot set the password of \(login): \(error)")
-            }
-            done.append(login)
-        }
-        log.info("local passwords set for \(done.joined(separator: ", "))")
-    }
-
-    func hasTSQLScripts() -> Bool {
-        guard let directory = options.postRestoreDirectory,
-            let names = try? FileManager.default.contentsOfDirectory(atPath: directory)
-        else { return false }
-        return names.contains { $0.hasSuffix(".tsql") }
-    }
-
-    func runPostRestoreScripts(
-        _ directory: String, server: RestoreServer, bin: String, manifest: BackupManifest, passwords: LoginPasswords, database: String
-    ) throws(PipelineError) {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-        } catch {
-            throw PipelineError(.invalidArgument, "--post-restore \(directory) cannot be read: \(error.localizedDescription)")
-        }
-        for name in names {
-            let path = directory + "/" + name
-            if name.hasSuffix(".sql") {
-                let result: ToolResult
-                do {
-                    result = try ToolProcess.run(
-                        bin + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", path],
-                        environment: clientEnvironment(server, bin: bin, database: database))
-                } catch {
-                    throw PipelineError(.tool, "cannot run psql: \(error)")
-                }
-                guard result.succeeded else {
-                    throw PipelineError(.restore, "the post-restore script \(name) failed (no image was made):\n\(result.errorTail())")
-                }
-                log.info("ran \(name)")
-            } else if name.hasSuffix(".tsql") {
-                guard let babelfish = manifest.babelfish, let password = passwords.password(for: babelfish.initializeLogin) else {
-                    throw PipelineError(.invalidArgument, "\(name): *.tsql scripts need a Babelfish dump")
-                }
-                let text: String
-                let batches: [TSQLBatch]
-                do {
-                    text = try String(contentsOfFile: path, encoding: .utf8)
-                    batches = try TSQLBatches.split(text)
-                } catch {
-                    throw PipelineError(.invalidArgument, "the post-restore script \(name) cannot be read: \(error)")
-                }
-                let connection: TDSConnection
-                do {
-                    connection = try TDSConnection(
-                        host: "127.0.0.1", port: server.tdsPort, user: babelfish.initializeLogin, password: password,
-                        application: "bbf bake")
-                } catch {
-                    throw PipelineError(.restore, "\(name): cannot log in over TDS as \(babelfish.initializeLogin): \(error)")
-                }
-                for batch in batches {
-                    for _ in 0..<max(1, batch.repeatCount) {
-                        do {
-                            try connection.execute(batch.text)
-                        } catch {
-                            throw PipelineError(
-                                .restore,
-                                "the post-restore script \(name) failed in the batch at line \(batch.firstLine) (no image was made): \(error)"
-                            )
-                        }
-                    }
-                }
-                log.info("ran \(name) (\(batches.count) batches over TDS)")
-            } else {
-                log.info("ignoring \(name) (only *.sql and *.tsql run)")
-            }
-        }
-    }
-
     func finish(server: RestoreServer, database: String) throws(PipelineError) {
         let connection = try server.connect(database: database)
         do {
-            try connection.execute("ANALYZE")
             try connection.execute("CHECKPOINT")
         } catch {
-            throw PipelineError(.restore, "ANALYZE / CHECKPOINT failed: \(error)")
+            throw PipelineError(.restore, "CHECKPOINT failed: \(error)")
         }
         try server.stop()
     }

@@ -311,7 +311,8 @@ public enum SnapshotLabels {
     public static let bakedBy = "babelfish-dev.bake.tool"
 
     public static func make(
-        record: ArchiveRecord, bakedAt: String, baseDigest baseDigestValue: String, baseImage baseImageValue: String, passwordSource: String,
+        record: ArchiveRecord, bakedAt: String, baseDigest baseDigestValue: String, baseImage baseImageValue: String,
+        passwordSource: String,
         tool: String
     ) -> [String: String] {
         let manifest = record.manifest

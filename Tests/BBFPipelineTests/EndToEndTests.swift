@@ -116,3 +116,101 @@ struct EndToEndTests {
         #expect(snapshot.contains("bbf-backup-"), "\(snapshot)")
     }
 }
+
+/// The plain-PostgreSQL stand-in engine image (.ci/plain-engine-image builds it).
+let plainEngineImage = ProcessEnvironment.current()["BBF_TEST_PLAIN_ENGINE_IMAGE"].flatMap { $0.isEmpty ? nil : $0 }
+
+@Suite(
+    "Volume semantics of a data-loaded image, on plain PostgreSQL: the image seeds a new volume, an existing volume wins",
+    .serialized,
+    .enabled(if: plainEngineImage != nil, "needs BBF_TEST_PLAIN_ENGINE_IMAGE (built by .ci/plain-engine-image) in the test Docker engine"),
+    .enabled(if: DockerEngine.available != nil, Comment(rawValue: DockerEngine.reason)))
+struct PlainVolumeTests {
+    @Test("backup → S3 → bake → registry → pull → a new named volume gets DEV's data; edits survive; a newer image leaves the volume alone; refresh takes it")
+    func volumeSemantics() throws {
+        let docker = try #require(DockerEngine.available)
+        let engine = try #require(plainEngineImage)
+        let s3 = try Shared.get(Shared.moto)
+        let bucket = try Shared.bucket(s3)
+        let registry = try withServer { try LocalRegistry() }
+        let dev = try withServer { try plainDev() }
+        let scratch = try Scratch()
+        var skopeoEnvironment = ProcessEnvironment.current()
+        if let host = docker.host { skopeoEnvironment["DOCKER_HOST"] = host }
+        try Skopeo(environment: skopeoEnvironment, tlsVerify: false).copy(
+            from: .dockerDaemon(engine), to: .registry("\(registry.host)/engine:plain"), doing: "push the engine")
+        let passwords = scratch.path + "/passwords"
+        try FileSystem.writeAtomically(passwords, "app_reader=Reader-local-1\n*=Pg-local-1\n")
+        let image = "\(registry.host)/dev-data:latest"
+
+        func backupAndBake() throws {
+            var environment = dev.clientEnvironment()
+            environment.merge(s3.environment) { $1 }
+            let second = Int(Date().timeIntervalSince1970)
+            _ = waitUntil(seconds: 2) { Int(Date().timeIntervalSince1970) > second }
+            let backup = try bbf(["backup", "--to", "s3://\(bucket)/dev/", "--plain-postgres", "--bin", dev.bin], environment: environment, in: scratch)
+            try #require(backup.succeeded, "\(backup.output)")
+            let bake = try bbf(
+                [
+                    "bake", "--from", "s3://\(bucket)/dev/", "--base-image", "\(registry.host)/engine:plain", "--tag", image, "--no-tls-verify",
+                    "--login-password-file", passwords, "--plain-postgres", "--bin", dev.bin, "--entrypoint", TestTools.built("bbf-entrypoint"),
+                ], environment: s3.environment, in: scratch)
+            try #require(bake.succeeded, "\(bake.output)")
+            try docker.must(["pull", "--quiet", image])
+        }
+        try backupAndBake()
+
+        let volume = "bbf-plain-\(UInt32.random(in: 0...UInt32.max))"
+        let container = volume + "-db"
+        let port = try Network.freeLoopbackPort()
+        defer {
+            _ = try? docker.run(["rm", "-f", container])
+            _ = try? docker.run(["volume", "rm", volume])
+        }
+        func start() throws -> String {
+            _ = try? docker.run(["rm", "-f", container])
+            try docker.must([
+                "run", "-d", "--name", container, "-v", "\(volume):/var/lib/babelfish/data", "-p", "127.0.0.1:\(port):5432", "-e",
+                "POSTGRES_PASSWORD=not-applied", image,
+            ])
+            try docker.waitHealthy(container)
+            let logs = try docker.run(["logs", container])
+            return logs.standardOutput + logs.standardError
+        }
+        func query(_ sql: String, user: String = "postgres", password: String = "Pg-local-1") throws -> String {
+            let result = try runProgram(
+                dev.bin + "/psql", ["-X", "-At", "-c", sql],
+                environment: [
+                    "PGHOST": "127.0.0.1", "PGPORT": String(port), "PGUSER": user, "PGPASSWORD": password, "PGDATABASE": "babelfish_db",
+                    "PATH": "/usr/bin:/bin",
+                ], in: scratch.path)
+            guard result.succeeded else { throw TestSupportError("psql: \(result.output)") }
+            return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        let firstLogs = try start()
+        #expect(!firstLogs.contains("initialization complete"), "the new volume got the image's data directory: \(firstLogs)")
+        #expect(firstLogs.contains("POSTGRES_PASSWORD is not applied"), "\(firstLogs)")
+        #expect(try query("SELECT count(*) FROM orders") == "2500")
+        #expect(try query("SELECT current_user", user: "app_reader", password: "Reader-local-1") == "app_reader")
+        _ = try query("UPDATE orders SET customer = 'edited locally' WHERE id = 1")
+
+        // A new container on the same volume keeps the edit.
+        _ = try start()
+        #expect(try query("SELECT customer FROM orders WHERE id = 1") == "edited locally")
+
+        // DEV moves on; a newer image arrives; the existing volume wins.
+        try dev.connect(database: "babelfish_db").execute("INSERT INTO orders (customer) SELECT 'new ' || g FROM generate_series(1, 10) g")
+        try backupAndBake()
+        _ = try start()
+        #expect(try query("SELECT customer FROM orders WHERE id = 1") == "edited locally")
+        #expect(try query("SELECT count(*) FROM orders") == "2500")
+
+        // Refresh from DEV = a new volume.
+        try docker.must(["rm", "-f", container])
+        try docker.must(["volume", "rm", volume])
+        _ = try start()
+        #expect(try query("SELECT count(*) FROM orders") == "2510")
+        #expect(try query("SELECT customer FROM orders WHERE id = 1") == "customer 1")
+    }
+}
