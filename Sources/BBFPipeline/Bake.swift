@@ -140,7 +140,7 @@ public final class BakeRunner {
             () throws(PipelineError) in
             try startServer(
                 entrypoint: entrypoint, bin: bin, data: data, work: work, manifest: verified, passwords: passwords,
-                settings: RestoreServer.restoreSettings(jobs: options.jobs), loopback: Restorer.hasTSQLScripts(options.postRestoreDirectory)
+                settings: EntrypointServer.restoreSettings(jobs: options.jobs), loopback: Restorer.hasTSQLScripts(options.postRestoreDirectory)
             )
         }
         let database = verified.source.database
@@ -375,7 +375,7 @@ public final class BakeRunner {
     func startServer(
         entrypoint: String, bin: String, data: String, work: String, manifest: BackupManifest, passwords: LoginPasswords?,
         settings: [(String, String)], loopback: Bool
-    ) throws(PipelineError) -> RestoreServer {
+    ) throws(PipelineError) -> EntrypointServer {
         let socket = work + "/sock"
         var variables: [String: String] = ["BBF_INIT_DURABILITY": "relaxed"]
         if let babelfish = manifest.babelfish {
@@ -389,13 +389,13 @@ public final class BakeRunner {
             variables["POSTGRES_DB"] = manifest.source.database
         }
         variables["POSTGRES_PASSWORD"] = passwords?.password(for: "postgres")
-        return try RestoreServer(
+        return try EntrypointServer(
             .init(
                 entrypoint: entrypoint, binDirectory: bin, dataDirectory: data, socketDirectory: socket, logPath: work + "/server.log",
                 variables: variables.compactMapValues { $0 }, settings: settings, loopback: loopback), log: log)
     }
 
-    func finish(server: RestoreServer, database: String) throws(PipelineError) {
+    func finish(server: EntrypointServer, database: String) throws(PipelineError) {
         let connection = try server.connect(database: database)
         do {
             try connection.execute("CHECKPOINT")

@@ -338,7 +338,7 @@ public struct Restorer {
 
 /// The bake's target: its own restore server, its own binaries.
 struct LocalRestoreTarget: RestoreTarget {
-    var server: RestoreServer
+    var server: EntrypointServer
     var bin: String
 
     func run(

@@ -8,36 +8,50 @@ import PostgresClient
     import Glibc
 #endif
 
-/// The throwaway server a bake restores into: first booted by bbf-entrypoint
-/// (the same first-boot code every developer's container runs), which then
-/// execs postgres with the restore-only settings on its command line, so none
-/// of them is ever written to the data directory.
-final class RestoreServer {
-    let dataDirectory: String
-    let socketDirectory: String
-    let port: Int
-    let tdsPort: Int
-    let superuser = "postgres"
+/// A server booted by bbf-entrypoint (the same first-boot code every
+/// developer's container runs), which then execs postgres with the given
+/// settings on its command line, so none of them is written to the data
+/// directory. The bake restores into one; benchmarks use them too.
+public final class EntrypointServer {
+    public let dataDirectory: String
+    public let socketDirectory: String
+    public let port: Int
+    public let tdsPort: Int
+    public let superuser = "postgres"
     private let child: ChildProcess
     private let logPath: String
 
-    struct Options {
-        var entrypoint: String
-        var binDirectory: String
-        var dataDirectory: String
-        var socketDirectory: String
-        var logPath: String
+    public struct Options {
+        public var entrypoint: String
+        public var binDirectory: String
+        public var dataDirectory: String
+        public var socketDirectory: String
+        public var logPath: String
         /// BABELFISH_* / POSTGRES_* variables for the first boot.
-        var variables: [String: String]
+        public var variables: [String: String]
         /// `-c name=value` settings for this run only.
-        var settings: [(String, String)]
-        /// Listen on 127.0.0.1 (for TDS scripts) instead of the socket only.
-        var loopback: Bool
+        public var settings: [(String, String)]
+        /// Listen on 127.0.0.1 (for TDS) instead of the socket only.
+        public var loopback: Bool
+
+        public init(
+            entrypoint: String, binDirectory: String, dataDirectory: String, socketDirectory: String, logPath: String,
+            variables: [String: String], settings: [(String, String)], loopback: Bool
+        ) {
+            self.entrypoint = entrypoint
+            self.binDirectory = binDirectory
+            self.dataDirectory = dataDirectory
+            self.socketDirectory = socketDirectory
+            self.logPath = logPath
+            self.variables = variables
+            self.settings = settings
+            self.loopback = loopback
+        }
     }
 
     /// Restore-only settings: nothing here needs to survive a crash, the
     /// restore is CPU-bound, and none of it ships.
-    static func restoreSettings(jobs: Int) -> [(String, String)] {
+    public static func restoreSettings(jobs: Int) -> [(String, String)] {
         [
             ("fsync", "off"), ("synchronous_commit", "off"), ("full_page_writes", "off"), ("wal_level", "minimal"),
             ("max_wal_senders", "0"), ("archive_mode", "off"), ("autovacuum", "off"), ("maintenance_work_mem", "512MB"),
@@ -45,7 +59,7 @@ final class RestoreServer {
         ]
     }
 
-    init(_ options: Options, log: PipelineLog) throws(PipelineError) {
+    public init(_ options: Options, log: PipelineLog) throws(PipelineError) {
         dataDirectory = options.dataDirectory
         socketDirectory = options.socketDirectory
         logPath = options.logPath
@@ -100,11 +114,11 @@ final class RestoreServer {
     }
 
     /// libpq variables for psql / pg_restore (socket, local trust).
-    var clientEnvironment: [String: String] {
+    public var clientEnvironment: [String: String] {
         ["PGHOST": socketDirectory, "PGPORT": String(port), "PGUSER": superuser]
     }
 
-    func connect(database: String) throws(PipelineError) -> PostgresConnection {
+    public func connect(database: String) throws(PipelineError) -> PostgresConnection {
         do {
             return try PostgresConnection([
                 "host": socketDirectory, "port": String(port), "user": superuser, "dbname": database,
@@ -115,7 +129,7 @@ final class RestoreServer {
         }
     }
 
-    func logTail(lines: Int = 25) -> String {
+    public func logTail(lines: Int = 25) -> String {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
@@ -123,7 +137,7 @@ final class RestoreServer {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Fast shutdown (a shutdown checkpoint), then waits.
-    func stop() throws(PipelineError) {
+    public func stop() throws(PipelineError) {
         guard child.poll() == nil else { return }
         child.send(SIGINT)
         guard let status = child.wait(timeoutMilliseconds: 600_000) else {
