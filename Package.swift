@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "bbf-entrypoint", targets: ["bbf-entrypoint"]),
         .executable(name: "bbf", targets: ["bbf"]),
         .executable(name: "bbf-bench", targets: ["bbf-bench"]),
+        .executable(name: "bbf-pipeline-bench", targets: ["bbf-pipeline-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,6 +78,8 @@ let package = Package(
 
         // Benchmarks (figures and ratios; never timed assertions in tests).
         .executableTarget(name: "bbf-bench", dependencies: ["BBFSystem", "BBFEntrypoint"]),
+        .executableTarget(
+            name: "bbf-pipeline-bench", dependencies: ["BBFContainer", "BBFPipeline", "BBFProcess", "PostgresClient", "TDSClient"]),
 
         .testTarget(
             name: "BBFEntrypointTests",
