@@ -23,6 +23,10 @@ public struct BakeOptions: Sendable {
     public var baseImage: ImageLocation
     /// In push order as given; moving tags (`latest`) are pushed last anyway.
     public var tags: [ImageLocation]
+    /// Repositories to publish as REPO:<the backup's UTC time> and then REPO:latest.
+    public var datedRepositories: [String] = []
+    /// Log in to the ECR registries of the tags and base with `aws ecr get-login-password`.
+    public var ecrLogin = false
     public var output: Output = .push
     public var tlsVerify = true
     public var registryAuthFile: String?
@@ -70,6 +74,8 @@ public final class BakeRunner {
     let environment: [String: String]
     let log: PipelineLog
     private var figures: [String: Double] = [:]
+    /// `--tag`s plus the dated ones, known once the backup is chosen.
+    private var tags: [String] = []
 
     public init(options: BakeOptions, environment: [String: String], log: PipelineLog = PipelineLog(command: "bbf bake")) {
         self.options = options
@@ -81,7 +87,7 @@ public final class BakeRunner {
         let started = Date()
         let passwords = try readPasswords()
         let store = try makeStore(for: options.source, environment: environment, forWriting: false)
-        let skopeo = try wrap { () throws(ContainerError) in
+        var skopeo = try wrap { () throws(ContainerError) in
             try Skopeo(environment: environment, tlsVerify: options.tlsVerify, authFile: options.registryAuthFile)
         }
         let bin = try binDirectory()
@@ -100,6 +106,15 @@ public final class BakeRunner {
             try chooseArchive(store: store, work: work)
         }
         let manifest = record?.manifest
+        tags = options.tags.map(\.description)
+        if let stamp = BackupName.parse(archiveName)?.0.stamp {
+            for repository in options.datedRepositories { tags += ["\(repository):\(stamp.lowercased())", "\(repository):latest"] }
+        }
+        if options.ecrLogin {
+            skopeo.authFile = try log.step("log in to ECR (aws ecr get-login-password)") { () throws(PipelineError) in
+                try ECRLogin.authFile(for: tags + [options.baseImage.description], in: work, environment: environment)
+            }
+        }
         log.info("backup \(archiveName)" + (manifest.map { " of \($0.source.host)/\($0.source.database), taken \($0.createdAt)" } ?? ""))
 
         // 2. Nothing to do when the target already carries it on this base.
@@ -343,7 +358,7 @@ public final class BakeRunner {
 
     /// The first pushed tag that already carries this archive on this base.
     func alreadyBaked(record: ArchiveRecord, baseDigest: String, skopeo: Skopeo) throws(PipelineError) -> String? {
-        guard options.output == .push, let first = TagOrder.ordered(options.tags.map(\.description)).last,
+        guard options.output == .push, let first = TagOrder.ordered(tags).last,
             case .registry = (try? ImageLocation.parse(first, flag: "--tag")) ?? .dockerDaemon("")
         else { return nil }
         let labels = try? skopeo.labelsIfPresent(.registry(first))
@@ -454,7 +469,7 @@ public final class BakeRunner {
             return ["oci:\(path):data"]
         case .push, .load:
             var done: [String] = []
-            for tag in TagOrder.ordered(options.tags.map(\.description)) {
+            for tag in TagOrder.ordered(tags) {
                 let target = try wrap { () throws(ContainerError) in try ImageLocation.parse(tag, flag: "--tag") }
                 let destination: ImageLocation
                 if options.output == .load, case .registry(let reference) = target {
