@@ -10,7 +10,9 @@ let package = Package(
         .executable(name: "bbf-bench", targets: ["bbf-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 of source archives in bbf (never in bbf-entrypoint).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // C libraries, linked dynamically from the system.
@@ -44,7 +46,10 @@ let package = Package(
         .executableTarget(name: "bbf-entrypoint", dependencies: ["BBFEntrypoint"]),
 
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
-        .target(name: "BBFBuild", dependencies: ["BBFImage", "BBFSystem"]),
+        .target(
+            name: "BBFBuild",
+            dependencies: ["BBFImage", "BBFSystem", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "bbf",
             dependencies: [

@@ -123,13 +123,13 @@ public struct CurlDownloader: Downloader {
     }
 }
 
-/// Hashes files on disk with `SHA256`.
+/// Hashes files on disk with `ArchiveDigest`, streaming.
 public struct LiveFileHasher: FileHasher {
     public init() {}
 
     public func sha256(ofFile path: String) throws(BuildToolError) -> String {
         do {
-            return SHA256.hex(try FileSystem.readBytes(path))
+            return try ArchiveDigest.sha256(ofFileAt: path)
         } catch {
             throw BuildToolError(.fileSystem, "cannot read \(path): \(error)")
         }

@@ -1,4 +1,5 @@
 import BBFBuild
+import BBFSystem
 import Testing
 
 @Suite("JSON parsing and writing")
@@ -69,27 +70,24 @@ struct JSONTests {
 struct DigestAndDiffTests {
     @Test("SHA-256 matches the FIPS 180-4 test vectors")
     func sha256Vectors() {
-        #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(ArchiveDigest.sha256(of: Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(ArchiveDigest.sha256(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(
-            SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+            ArchiveDigest.sha256(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(
-            SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+            ArchiveDigest.sha256(of: [UInt8](repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
-    @Test("streaming in uneven pieces gives the same digest")
-    func sha256Streaming() {
+    @Test("a file hashed in chunks of any size has the digest of its whole content", arguments: [1, 63, 64, 65, 1000, 1 << 20])
+    func sha256OfFileInChunks(_ chunkSize: Int) throws {
         let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        var hasher = SHA256()
-        var offset = 0
-        for size in [1, 63, 64, 65, 1000, 7] + Array(repeating: 977, count: 20) where offset < bytes.count {
-            let end = min(bytes.count, offset + size)
-            hasher.update(bytes[offset..<end])
-            offset = end
-        }
-        hasher.update(bytes[offset...])
-        #expect(hasher.finalize() == SHA256.hex(bytes))
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "bbf-digest-")
+        defer { try? FileSystem.removeTree(directory) }
+        try FileSystem.writeAtomically(directory + "/archive.tar.gz", bytes, permissions: 0o644)
+        #expect(try ArchiveDigest.sha256(ofFileAt: directory + "/archive.tar.gz", chunkSize: chunkSize) == ArchiveDigest.sha256(of: bytes))
+        #expect(throws: (any Error).self) { try ArchiveDigest.sha256(ofFileAt: directory + "/missing.tar.gz") }
     }
 
     @Test("a unified diff shows the changed lines with context and hunk ranges")
