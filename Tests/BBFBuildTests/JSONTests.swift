@@ -117,4 +117,33 @@ struct DigestAndDiffTests {
                 """)
         #expect(UnifiedDiff.diff(old: old, new: old, oldName: "a", newName: "b").isEmpty)
     }
+
+    @Test("a replaced block shows its deletions before its insertions, in one hunk")
+    func replacedBlock() {
+        let old = "a\nb\nc\nd\ne\n"
+        let new = "a\nB\nC\nd\ne\n"
+        #expect(
+            UnifiedDiff.diff(old: old, new: new, oldName: "a", newName: "b", context: 1) == """
+                --- a
+                +++ b
+                @@ -1,4 +1,4 @@
+                 a
+                -b
+                -c
+                +B
+                +C
+                 d
+
+                """)
+        #expect(UnifiedDiff.diff(old: "", new: "x\n", oldName: "a", newName: "b") == "--- a\n+++ b\n@@ -0,0 +1,1 @@\n+x\n")
+    }
+
+    @Test("two large files that differ in one line give one small hunk (no quadratic table, no whole-file fallback)")
+    func largeFiles() {
+        let old = (1...20_000).map { "line \($0)" }.joined(separator: "\n") + "\n"
+        let new = old.replacing("line 10000\n", with: "line ten thousand\n")
+        let diff = UnifiedDiff.diff(old: old, new: new, oldName: "a", newName: "b")
+        #expect(diff.split(separator: "\n").count == 2 + 1 + 7 + 1)
+        #expect(diff.contains("@@ -9997,7 +9997,7 @@\n line 9997\n"))
+    }
 }
