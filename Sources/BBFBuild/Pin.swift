@@ -104,21 +104,18 @@ public struct CurlDownloader: Downloader {
     }
 
     public func download(_ url: String, to path: String) throws(BuildToolError) {
+        let status: ExitStatus
         do {
             try FileSystem.createDirectory(FileSystem.parent(of: path))
-            let child = try ChildProcess.spawn(
-                executable: curl, arguments: ["--fail", "--location", "--show-error", "--retry", "3", "--output", path, url],
-                environment: ProcessEnvironment.current(), stdin: .null)
-            let status = child.wait()
-            guard status.isSuccess else {
-                throw BuildToolError(
-                    .download,
-                    "curl \(status) downloading \(url) (its message is above); check the URL in versions.json sources and your network.")
-            }
-        } catch let error as BuildToolError {
-            throw error
+            status = try ProcessRunner.stream(
+                curl, ["--fail", "--location", "--show-error", "--retry", "3", "--output", path, url])
         } catch {
             throw BuildToolError(.download, "cannot run \(curl) to download \(url): \(error)")
+        }
+        guard status.isSuccess else {
+            throw BuildToolError(
+                .download,
+                "curl \(status) downloading \(url) (its message is above); check the URL in versions.json sources and your network.")
         }
     }
 }

@@ -56,9 +56,9 @@ enum TestSupport {
     }
 
     /// Runs bbf with `arguments`, capturing its output.
-    static func bbf(_ arguments: [String], environment: [String: String] = ProcessEnvironment.current()) throws -> CommandResult {
+    static func bbf(_ arguments: [String], environment: [String: String] = ProcessEnvironment.current()) throws -> ProcessResult {
         let executable = try #require(bbfExecutable, "the bbf executable is not built")
-        return try Command.run(executable, arguments, environment: environment)
+        return try ProcessRunner.run(executable, arguments, environment: environment)
     }
 
     /// A scratch repository holding the fixture versions.json, its generated
