@@ -105,13 +105,13 @@ struct CheckAndPinTests {
         let hasher = FakeHasher()
         let downloader = FakeDownloader(
             contents: [
-                "https://example.com/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz": Array("release".utf8),
-                "https://example.com/antlr/4.13.2.tar.gz": Array("antlr".utf8),
+                "https://example.invalid/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz": Array("release".utf8),
+                "https://example.invalid/antlr/4.13.2.tar.gz": Array("antlr".utf8),
             ], store: hasher)
         let (result, written) = try tool.pin(
             PinRequest(lines: ["5.2"], downloadDirectory: "/tmp/d"), downloader: downloader, hasher: hasher
         ) { _ in }
-        #expect(downloader.log.urls == ["https://example.com/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz"])
+        #expect(downloader.log.urls == ["https://example.invalid/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz"])
         #expect(result.skipped == ["line 5.2: antlr4-4.13.2.tar.gz"])
         let pinned = try tool.versions().lines["5.2"]?.checksums["BABEL_5_2_0__PG_17_5.tar.gz"]?.sha256
         #expect(pinned == ArchiveDigest.sha256(of: Array("release".utf8)))
@@ -129,8 +129,8 @@ struct CheckAndPinTests {
         let hasher = FakeHasher()
         let downloader = FakeDownloader(
             contents: [
-                "https://example.com/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz": Array("release".utf8),
-                "https://example.com/antlr/4.13.2.tar.gz": Array("tampered".utf8),
+                "https://example.invalid/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz": Array("release".utf8),
+                "https://example.invalid/antlr/4.13.2.tar.gz": Array("tampered".utf8),
             ], store: hasher)
         let error = #expect(throws: BuildToolError.self) {
             try tool.pin(PinRequest(lines: ["5.2"], downloadDirectory: "/d", force: true), downloader: downloader, hasher: hasher) { _ in }

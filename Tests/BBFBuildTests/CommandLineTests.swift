@@ -69,10 +69,8 @@ struct CommandLineTests {
             "bump", "--root", layout.root, "--line", "4.2", "--postgres", "16.4", "--babelfish", "4.2.1", "--dry-run",
         ])
         #expect(dry.status.isSuccess)
-        #expect(
-            dry.standardOutput.contains(
-                "-      \"postgres\": \"16.3\",\n-      \"babelfish\": \"4.2.0\",\n+      \"postgres\": \"16.4\",\n+      \"babelfish\": \"4.2.1\","
-            ))
+        #expect(dry.standardOutput.contains("-      \"babelfish\": \"4.2.0\",\n+      \"babelfish\": \"4.2.1\","))
+        #expect(dry.standardOutput.contains("-      \"postgres\": \"16.3\",\n+      \"postgres\": \"16.4\","))
         #expect(try TestSupport.snapshot(layout.root) == before)
         let bump = try TestSupport.bbf(["bump", "--root", layout.root, "--line", "4.2", "--postgres", "16.4", "--babelfish", "4.2.1"])
         #expect(bump.status.isSuccess, "\(bump.standardError)")

@@ -2,67 +2,54 @@ import BBFBuild
 import BBFSystem
 import Testing
 
-@Suite("JSON parsing and writing")
+@Suite("versions.json as JSON: syntax errors, duplicate keys, paths, canonical text")
 struct JSONTests {
-    @Test("parses every kind of value and keeps member order")
-    func parsesValues() throws {
-        let value = try JSONParser.parse(#"{"b": [1, -2.5e3, true, false, null], "a": "x\"\u00e9\ud83d\ude00/"}"#)
-        #expect(
-            value
-                == .object([
-                    JSONMember("b", .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null])),
-                    JSONMember("a", .string("x\"é😀/")),
-                ]))
-    }
-
-    @Test("a syntax error names its line and column")
+    @Test("a syntax error names the line and the column (counted in characters) where the parser stopped")
     func syntaxErrorPosition() {
-        let error = #expect(throws: JSONSyntaxError.self) {
-            try JSONParser.parse("{\n  \"a\": 1,\n  \"b\" 2\n}")
+        let error = #expect(throws: BuildToolError.self) {
+            try Versions.parse("{\n  \"é\": 1,\n  \"b\" 2\n}", fileName: "broken.json")
         }
-        #expect(error?.line == 3)
-        #expect(error?.column == 7)
-        #expect(error?.message.contains("expected ':'") == true)
+        #expect(error?.code == .unreadableVersions)
+        #expect(error?.message.hasPrefix("broken.json is not valid JSON: line 3, column 7: ") == true, "\(error?.message ?? "")")
     }
 
     @Test(
-        "rejects trailing commas, leading zeros, raw control characters and trailing text",
-        arguments: [
-            "[1,]", "{\"a\": 01}", "\"a\nb\"", "{} {}", "[1 2]", "{\"a\" : }", "tru",
-        ])
+        "raw control characters, leading zeros, trailing text and truncated documents are syntax errors",
+        arguments: ["{\"a\": \"x\ny\"}", "{\"a\": 01}", "{} {}", "[1 2]", "{\"a\" : }", "tru", "{\"a\": [1"])
     func rejectsInvalid(_ text: String) {
-        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(text) }
+        let error = #expect(throws: BuildToolError.self) { try Versions.parse(text) }
+        #expect(error?.code == .unreadableVersions)
     }
 
-    @Test("writing is deterministic, two-space indented, and parses back to the same value")
-    func writesCanonically() throws {
-        let value = JSONValue.object([
-            JSONMember("list", .array([.string("a/b"), .string("tab\there")])),
-            JSONMember("empty", .array([])),
-            JSONMember("nested", .object([JSONMember("n", .null)])),
-        ])
-        let text = JSONWriter.write(value)
-        #expect(
-            text == """
-                {
-                  "list": [
-                    "a/b",
-                    "tab\\there"
-                  ],
-                  "empty": [],
-                  "nested": {
-                    "n": null
-                  }
-                }
+    @Test("a key that appears twice is reported at its path, however deep (Foundation keeps one silently)")
+    func duplicateKeys() {
+        let text = TestSupport.fixtureText(
+            replacing: #""patches": []"#, with: #""patches": [{"file": "0001-x.patch", "file": "0002-y.patch"}]"#)
+        let issues = TestSupport.issues(text)
+        #expect(issues.contains { $0.path.description == #"lines["4.2"].patches[0].file"# && $0.problem == "the key appears twice" })
+        let escaped = TestSupport.fixtureText(replacing: #""swift": "6.3.1""#, with: #""swift": "6.3.1", "sw\u0069ft": "6.2""#)
+        #expect(TestSupport.issues(escaped).map(\.path.description).contains("swift"), "keys are compared after unescaping")
+    }
 
-                """)
-        #expect(try JSONParser.parse(text) == value)
+    @Test("the canonical text: keys sorted by bytes, two-space indentation, [] for empty lists, unescaped slashes, a final newline")
+    func canonicalText() throws {
+        let text = try TestSupport.fixture().serialized()
+        #expect(text == Fixtures.versionsJSON)
+        #expect(text.hasPrefix("{\n  \"defaultLine\": \"5.2\",\n  \"distributions\": {\n"))
+        #expect(text.contains(#""url": "https://example.invalid/antlr/{antlr}.tar.gz""#))
+        #expect(text.contains(#""patches": [],"#))
+        #expect(
+            text.contains(#""checksums": {\#n        "BABEL_5_2_0__PG_17_5.tar.gz": {"#),
+            "upper case before lower case, whatever the platform's Foundation sorts like")
+        #expect(text.hasSuffix("}\n") && !text.hasSuffix("\n\n"))
+        #expect(try Versions.parse(text).serialized() == text, "the text round-trips byte for byte")
     }
 
     @Test("JSON paths print keys that are not identifiers in brackets")
     func pathDescription() {
         let path = JSONPath.root.appending("lines").appending("5.2").appending("patches").appending(index: 0).appending("file")
         #expect(path.description == #"lines["5.2"].patches[0].file"#)
+        #expect(JSONPath.root.description == "(top level)")
     }
 }
 
