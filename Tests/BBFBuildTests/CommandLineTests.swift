@@ -50,7 +50,6 @@ struct CommandLineTests {
             ["--line", "5.2", "--postgres", "16.4", "--babelfish", "5.2.1"],
             ["--line", "5.2", "--postgres", "17.6", "--babelfish", "5.3.0"],
             ["--line", "5.2", "--postgres", "seventeen", "--babelfish", "5.2.1"],
-            ["--line", "5.2", "--postgres", "17.6", "--babelfish", "5.2.1", "--source-layout", "zip"],
         ] {
             let result = try TestSupport.bbf(["bump", "--root", layout.root] + arguments)
             #expect(result.status == .exited(1), "\(arguments)")
@@ -58,6 +57,59 @@ struct CommandLineTests {
             #expect(result.standardError.contains("Nothing was changed."))
             #expect(try TestSupport.snapshot(layout.root) == before)
         }
+    }
+
+    /// A command line ArgumentParser refuses, and what its message must say.
+    struct UsageError: Sendable, CustomTestStringConvertible {
+        var arguments: [String]
+        var message: String
+        var testDescription: String { arguments.joined(separator: " ") }
+    }
+
+    static let usageErrors: [UsageError] = [
+        UsageError(
+            arguments: ["bump", "--line", "5.2", "--postgres", "17.6", "--babelfish", "5.2.1", "--source-layout", "zip"],
+            message:
+                "The value 'zip' is invalid for '--source-layout <source-layout>'. Please provide one of 'release-tarball' and 'git-tags'."),
+        UsageError(
+            arguments: ["build", "--platform", "linux/s390x"],
+            message: "Please provide one of 'linux/amd64' and 'linux/arm64'."),
+        UsageError(
+            arguments: ["build", "--platform", "linux/amd64", "--platform", "linux/arm64"],
+            message: "--platform linux/amd64 linux/arm64: build one platform per run"),
+        UsageError(arguments: ["build", "--base", "kernel=debian:12"], message: "--base kernel=debian:12: unknown stage \"kernel\""),
+        UsageError(arguments: ["dockerfile", "--base", "debian:12"], message: "--base and --distribution need --output"),
+        UsageError(arguments: ["dockerfile", "--output", "-"], message: "--output needs --line"),
+        UsageError(
+            arguments: ["pin", "--local-archives", "/a", "--download-to", "/b"],
+            message: "--download-to has no effect with --local-archives"),
+    ]
+
+    @Test("a bad option value is a usage error (exit 64) naming the flag and the choices, and nothing is touched", arguments: usageErrors)
+    func usageError(_ usage: UsageError) throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let before = try TestSupport.snapshot(layout.root)
+        let result = try TestSupport.bbf(usage.arguments + ["--root", layout.root])
+        #expect(result.status == .exited(64))
+        #expect(result.standardError.hasPrefix("Error: "), "\(result.standardError)")
+        #expect(result.standardError.contains(usage.message), "\(result.standardError)")
+        #expect(try TestSupport.snapshot(layout.root) == before)
+        let missing = try TestSupport.bbf(["check", "--root", layout.root + "/nonexistent"])
+        #expect(missing.status == .exited(64))
+        #expect(missing.standardError.contains("is not a directory"))
+    }
+
+    @Test("--help lists the values of the enumerated options")
+    func helpListsChoices() throws {
+        /// The help text with its line wrapping undone.
+        func help(_ command: String) throws -> String {
+            try TestSupport.bbf([command, "--help"]).standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        #expect(try help("bump").contains("(values: release-tarball, git-tags)"))
+        let build = try help("build")
+        #expect(build.contains("(values: linux/amd64, linux/arm64)"))
+        #expect(build.contains("(values: docker, podman)"))
     }
 
     @Test("bump --dry-run shows the diff; bump writes versions.json and the Dockerfiles, and check passes after")
