@@ -151,6 +151,15 @@ struct CommandLineTests {
         #expect(result.standardError.contains("WARNING: BABEL_5_2_0__PG_17_5.tar.gz has no pinned sha256"))
         #expect(try FileSystem.readText(context + "/Dockerfile") == (try FileSystem.readText(layout.path("docker/5.2/Dockerfile"))))
         #expect(FileSystem.isDirectoryFollowingLinks(context + "/sources") && FileSystem.isDirectoryFollowingLinks(context + "/entrypoint"))
+        #expect(
+            try FileSystem.contents(ofDirectory: context).sorted() == [
+                "Dockerfile", "Sources", "docker", "entrypoint", "patches", "sources",
+            ],
+            "no Package.swift, Package.resolved or Tests/ of the root package")
+        #expect(try FileSystem.contents(ofDirectory: context + "/Sources").sorted() == EntrypointPackage.targets.sorted())
+        #expect(
+            try FileSystem.readText(context + "/docker/entrypoint/Package.swift")
+                == (try FileSystem.readText(TestSupport.layout.path(EntrypointPackage.manifest))))
     }
 
     @Test("build --sources verifies the archives before the engine runs, naming the file and both checksums")

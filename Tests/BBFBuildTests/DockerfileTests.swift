@@ -56,6 +56,13 @@ struct DockerfileTests {
             "no compilers, -dev packages or Java at run time")
         #expect(code.contains("--with-openssl") && !code.contains("--with-extra-version"))
         #expect(text.contains("make -C contrib install"), "contrib (uuid-ossp) is built")
+        let swiftStage = lines.drop { !$0.hasPrefix("FROM ${SWIFT_IMAGE} AS entrypoint-swift") }.prefix { !$0.hasPrefix("# ---") }
+        #expect(
+            swiftStage.filter { $0.hasPrefix("COPY ") }
+                == ["COPY docker/entrypoint/Package.swift Package.swift"]
+                + EntrypointPackage.targets.map { "COPY Sources/\($0)/ Sources/\($0)/" },
+            "the Swift stage copies bbf-entrypoint's own package and nothing else")
+        #expect(swiftStage.contains { $0.contains("swift build -c release --static-swift-stdlib --disable-automatic-resolution") })
     }
 
     @Test("the extensions are built in the order money, common, tds, tsql, with tsql's antlr directory first")

@@ -62,7 +62,8 @@ enum TestSupport {
     }
 
     /// A scratch repository holding the fixture versions.json, its generated
-    /// Dockerfiles and an empty Package.swift; removed by the caller.
+    /// Dockerfiles, an empty Package.swift and this repository's bbf-entrypoint
+    /// package (what the image build copies); removed by the caller.
     static func scratchRepository() throws -> (layout: RepositoryLayout, cleanup: () -> Void) {
         let root = try FileSystem.makeTemporaryDirectory(prefix: "bbf-test-")
         let layout = RepositoryLayout(root: root)
@@ -70,6 +71,7 @@ enum TestSupport {
         try files.write(layout.versionsPath, Fixtures.versionsJSON)
         try files.write(layout.path("Package.swift"), "// scratch\n")
         try Generator.write(try Generator.render(try fixture()), layout: layout, files: files)
+        try EntrypointPackage.stage(from: Self.layout, into: root, as: .repository)
         return (layout, { try? FileSystem.removeTree(root) })
     }
 
