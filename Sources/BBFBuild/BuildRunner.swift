@@ -13,7 +13,7 @@ public enum BuildRunner {
         let command = plan.command
         var childEnvironment = environment
         for (key, value) in plan.environment { childEnvironment[key] = value }
-        let status: ExitStatus
+        let status: ProcessStatus
         do {
             status = try ProcessRunner.stream(command[0], Array(command.dropFirst()), environment: childEnvironment)
         } catch {

@@ -104,7 +104,7 @@ public struct CurlDownloader: Downloader {
     }
 
     public func download(_ url: String, to path: String) throws(BuildToolError) {
-        let status: ExitStatus
+        let status: ProcessStatus
         do {
             try FileSystem.createDirectory(FileSystem.parent(of: path))
             status = try ProcessRunner.stream(

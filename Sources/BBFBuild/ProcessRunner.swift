@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 
 /// How a child process ended.
-public enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
+public enum ProcessStatus: Equatable, Sendable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
 
@@ -27,11 +27,18 @@ public enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
 
 /// What a finished child printed, and how it ended.
 public struct ProcessResult: Equatable, Sendable {
-    public var status: ExitStatus
+    public var status: ProcessStatus
     public var standardOutput: String
     public var standardError: String
     /// Whether it was terminated because it outlived its time limit.
     public var timedOut = false
+
+    public init(status: ProcessStatus, standardOutput: String, standardError: String, timedOut: Bool = false) {
+        self.status = status
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+        self.timedOut = timedOut
+    }
 }
 
 /// The build tool's child processes (engines, curl, git), through Foundation's
@@ -42,11 +49,11 @@ public enum ProcessRunner {
     /// unfiltered; returns how it ended.
     public static func stream(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil
-    ) throws -> ExitStatus {
+    ) throws -> ProcessStatus {
         let process = makeProcess(executable, arguments, environment: environment)
         try process.run()
         process.waitUntilExit()
-        return ExitStatus(process)
+        return ProcessStatus(process)
     }
 
     /// Runs `executable` to completion, capturing its standard output and error.
@@ -68,7 +75,7 @@ public enum ProcessRunner {
         process.waitUntilExit()
         watchdog?.cancel()
         return ProcessResult(
-            status: ExitStatus(process), standardOutput: String(decoding: outputData, as: UTF8.self),
+            status: ProcessStatus(process), standardOutput: String(decoding: outputData, as: UTF8.self),
             standardError: String(decoding: errorText.wait(), as: UTF8.self), timedOut: watchdog?.fired ?? false)
     }
 
@@ -81,16 +88,17 @@ public enum ProcessRunner {
         return process
     }
 
-    /// Reads a pipe to its end on another thread.
+    /// Reads a pipe to its end on a thread of its own (not a Dispatch worker:
+    /// under Swift concurrency those can all be busy, and the read would wait).
     private final class Drain: @unchecked Sendable {
         private var data = Data()
         private let done = DispatchSemaphore(value: 0)
 
         init(_ handle: FileHandle) {
-            DispatchQueue.global().async {
+            Thread {
                 self.data = handle.readDataToEndOfFile()
                 self.done.signal()
-            }
+            }.start()
         }
 
         func wait() -> Data {
@@ -101,9 +109,10 @@ public enum ProcessRunner {
 
     /// Terminates a process that outlives its time limit: SIGTERM, then
     /// SIGKILL a second later (a child may have inherited SIGTERM ignored).
+    /// It waits on a thread of its own, like `Drain`.
     private final class Watchdog: @unchecked Sendable {
+        private let finished = DispatchSemaphore(value: 0)
         private let lock = NSLock()
-        private var cancelled = false
         private var terminated = false
 
         /// Whether it terminated the process.
@@ -114,33 +123,22 @@ public enum ProcessRunner {
         }
 
         init(_ process: Process, after seconds: Double) {
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-                guard self.fire(process) else { return }
-                DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
-                    if self.stillRunning(process) { kill(process.processIdentifier, SIGKILL) }
+            Thread {
+                guard self.finished.wait(timeout: .now() + seconds) == .timedOut else { return }
+                self.lock.lock()
+                self.terminated = true
+                self.lock.unlock()
+                process.terminate()
+                if self.finished.wait(timeout: .now() + 1) == .timedOut {
+                    kill(process.processIdentifier, SIGKILL)
+                    self.finished.wait()
                 }
-            }
+            }.start()
         }
 
-        private func fire(_ process: Process) -> Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            guard !cancelled && process.isRunning else { return false }
-            terminated = true
-            process.terminate()
-            return true
-        }
-
-        private func stillRunning(_ process: Process) -> Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            return !cancelled && process.isRunning
-        }
-
+        /// The process ended: the watchdog's thread stops waiting.
         func cancel() {
-            lock.lock()
-            cancelled = true
-            lock.unlock()
+            finished.signal()
         }
     }
 }
