@@ -178,10 +178,22 @@ public enum BuildPlanner {
             buildArguments: arguments, tags: tags, platform: platform, sources: staged, entrypoints: entrypoints,
             patches: line.patches.map { "\(RepositoryLayout.patchesDirectory(line: lineName))/\($0.file)" }, noCache: options.noCache,
             warnings: options.sourcesDirectory != nil
-                ? []
-                : versions.sources(for: line).filter { $0.checksum.sha256 == nil }.map {
-                    "\($0.file) has no pinned sha256: the download of \($0.url) cannot be verified (the build prints its checksum). Run bbf pin --line \(lineName)."
-                })
+                ? [] : unverifiedDownloadWarning(versions, line: lineName, chosen: options.line != nil).map { [$0] } ?? [])
+    }
+
+    /// What to say before a build that downloads archives with no pinned
+    /// sha256: which ones, and how to build from verified sources instead.
+    static func unverifiedDownloadWarning(_ versions: Versions, line name: String, chosen: Bool) -> String? {
+        guard let line = versions.lines[name] else { return nil }
+        let unpinned = versions.sources(for: line).filter { $0.checksum.sha256 == nil }
+        guard !unpinned.isEmpty else { return nil }
+        let which =
+            chosen
+            ? "line \(name)"
+            : "line \(name) (the default line; --line picks another of \(versions.lineNames.joined(separator: ", ")))"
+        let path = JSONPath.root.appending("lines").appending(name).appending("checksums")
+        return
+            "\(which) is built from downloads that cannot be verified: no sha256 is pinned for \(unpinned.map(\.file).joined(separator: ", ")) (versions.json \(path)). The build prints their checksums and goes on. To build from verified sources, first run `bbf pin --line \(name)` on a machine with internet and commit versions.json, or pass --sources DIR with archives whose checksums versions.json records."
     }
 
     /// Docker's name for a `uname -m` machine name.

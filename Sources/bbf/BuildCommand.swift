@@ -55,6 +55,9 @@ struct BuildCommand: ParsableCommand {
                 revision: BuildRunner.revision(of: tool.layout, environment: environment))
         }
         for warning in plan.warnings { Console.error("WARNING: \(warning)") }
+        if !dryRun {
+            try reporting { () throws(BuildToolError) in try plan.engine.checkAvailable(environment: environment) }
+        }
         let remarks = try reporting { () throws(BuildToolError) in
             try BuildContext.stage(plan, layout: tool.layout, hasher: LiveFileHasher())
         }

@@ -51,21 +51,17 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check versions.json, that every committed Dockerfile is what the generator renders, and that listed patches exist.")
 
     @OptionGroup var repository: RepositoryOptions
-    @Flag(help: "Also fail when a checksum is not pinned yet.") var strict = false
+    @Flag(help: "Also fail while any archive's sha256 is not pinned (for release CI).") var strict = false
 
     func run() throws {
         let tool = try repository.tool()
         let report = try reporting { () throws(BuildToolError) in try tool.check() }
         for problem in report.problems { Console.error("error: \(problem)") }
-        for warning in report.warnings { Console.error("WARNING: \(warning)") }
+        for warning in report.warnings { Console.error("\(strict ? "error" : "WARNING"): \(warning)") }
         if report.passes(strict: strict) {
-            Console.out(
-                "bbf check: OK (\(report.verified.count) files verified\(report.warnings.isEmpty ? "" : ", \(report.warnings.count) unpinned checksum warning(s)"))."
-            )
+            Console.out(report.summary(strict: strict))
         } else {
-            Console.error(
-                "bbf check: FAILED (\(report.problems.count) problem(s)\(strict && !report.warnings.isEmpty ? ", \(report.warnings.count) unpinned checksum(s) with --strict" : ""))."
-            )
+            Console.error(report.summary(strict: strict))
             throw ExitCode(1)
         }
     }
@@ -82,14 +78,20 @@ struct BumpCommand: ParsableCommand {
     @Option(help: "ANTLR version (default: unchanged).") var antlr: String?
     @Option(help: "Start a new line as a copy of this one (its distribution and source layout).") var from: String?
     @Option(help: "How the line's Babelfish sources are fetched (default: unchanged).") var sourceLayout: SourceLayout?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Ask upstream (curl, 15 s) whether the new archives exist, and refuse versions it has no archive for.")
+    var verifyUpstream = true
     @Flag(help: "Show the change without writing anything.") var dryRun = false
 
     func run() throws {
         let tool = try repository.tool()
+        let environment = ProcessEnvironment.current()
         let outcome = try reporting { () throws(BuildToolError) in
             let request = BumpRequest(
                 line: line, postgres: postgres, babelfish: babelfish, antlr: antlr, from: from, sourceLayout: sourceLayout)
-            return try tool.bump(request, dryRun: dryRun)
+            let probe = verifyUpstream ? CurlProbe(curl: findExecutable("curl", path: environment["PATH"]), environment: environment) : nil
+            return try tool.bump(request, dryRun: dryRun, probe: probe)
         }
         let result = outcome.result
         if result.isNoOp {
@@ -102,6 +104,7 @@ struct BumpCommand: ParsableCommand {
             Console.out("  \(file): sha256 not known yet (run bbf pin --line \(line) on a machine with internet)")
         }
         for note in result.notes { Console.out("  note: \(note)") }
+        for remark in outcome.upstream { Console.out("  \(remark)") }
         if dryRun {
             Console.out("dry run: nothing written. versions.json would change like this:\n\(outcome.diff)")
         } else {

@@ -30,6 +30,12 @@ struct BuildPlanTests {
                 "--tag", "example/babelfish:latest", "/repo/.build/bbf/context/5.2-debian-12-docker",
             ])
         #expect(plan.warnings.count == 1, "the release tarball has no pinned sha256")
+        #expect(
+            plan.warnings.first?.hasPrefix(
+                "line 5.2 (the default line; --line picks another of 4.2, 5.2) is built from downloads that cannot be verified: no sha256 is pinned for BABEL_5_2_0__PG_17_5.tar.gz (versions.json lines[\"5.2\"].checksums)."
+            ) == true, "\(plan.warnings)")
+        let chosen = try Self.plan { $0.line = "4.2" }
+        #expect(chosen.warnings.first?.hasPrefix("line 4.2 is built from downloads that cannot be verified") == true)
         #expect(plan.shellCommand.hasPrefix("DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain --file "))
     }
 

@@ -148,7 +148,11 @@ struct CommandLineTests {
         #expect(
             result.standardOutput.hasSuffix(
                 "--tag example/babelfish:17.5-5.2.0 --tag example/babelfish:5.2 --tag example/babelfish:latest \(context)\n"))
-        #expect(result.standardError.contains("WARNING: BABEL_5_2_0__PG_17_5.tar.gz has no pinned sha256"))
+        #expect(
+            result.standardError.contains(
+                "WARNING: line 5.2 (the default line; --line picks another of 4.2, 5.2) is built from downloads that cannot be verified: no sha256 is pinned for BABEL_5_2_0__PG_17_5.tar.gz"
+            ))
+        #expect(result.standardError.contains("run `bbf pin --line 5.2` on a machine with internet"))
         #expect(try FileSystem.readText(context + "/Dockerfile") == (try FileSystem.readText(layout.path("docker/5.2/Dockerfile"))))
         #expect(FileSystem.isDirectoryFollowingLinks(context + "/sources") && FileSystem.isDirectoryFollowingLinks(context + "/entrypoint"))
         #expect(
@@ -171,7 +175,8 @@ struct CommandLineTests {
         for file in ["engine-BABEL_4_2_0__PG_16_3.tar.gz", "extensions-BABEL_4_2_0.tar.gz", "antlr4-4.9.3.tar.gz"] {
             try FileSystem.writeAtomically(sources + "/" + file, "not the real archive", permissions: 0o644)
         }
-        let result = try TestSupport.bbf(["build", "--root", layout.root, "--engine", "/bin/false", "--line", "4.2", "--sources", sources])
+        let engine = try TestSupport.stubEngine(in: layout.root)
+        let result = try TestSupport.bbf(["build", "--root", layout.root, "--engine", engine, "--line", "4.2", "--sources", sources])
         #expect(result.status == .exited(1))
         #expect(result.standardError.contains("error: \(sources)/engine-BABEL_4_2_0__PG_16_3.tar.gz has sha256 "))
         #expect(result.standardError.contains("expects (none) (upstream) or \(String(repeating: "2", count: 64)) (local archive)"))
@@ -183,14 +188,65 @@ struct CommandLineTests {
         #expect(missing.status == .exited(1))
     }
 
-    @Test("a failing engine is reported after its own output, with its exit status")
+    @Test("a failing engine is reported after its own output, with its exit status; the unverifiable sources were named first")
     func engineFailure() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let engine = try TestSupport.stubEngine(in: layout.root)
+        let result = try TestSupport.bbf(["build", "--root", layout.root, "--engine", engine])
+        #expect(result.status == .exited(1))
+        let error = result.standardError
+        #expect(error.contains("+ DOCKER_BUILDKIT=1 \(engine) build --progress=plain"))
+        #expect(error.contains("stub engine: build failed"))
+        #expect(error.contains("error: docker build exited with status 1; its output is above"))
+        let warning = try #require(error.firstRange(of: "WARNING: line 5.2 (the default line;"))
+        let build = try #require(error.firstRange(of: "+ DOCKER_BUILDKIT=1"))
+        #expect(warning.lowerBound < build.lowerBound, "the warning comes before the long build")
+    }
+
+    @Test("an engine that cannot answer `info` stops bbf build before anything is staged, naming --engine")
+    func engineUnavailable() throws {
         let (layout, cleanup) = try TestSupport.scratchRepository()
         defer { cleanup() }
         let result = try TestSupport.bbf(["build", "--root", layout.root, "--engine", "/bin/false"])
         #expect(result.status == .exited(1))
-        #expect(result.standardError.contains("+ DOCKER_BUILDKIT=1 /bin/false build --progress=plain"))
-        #expect(result.standardError.contains("error: docker build exited with status 1; its output is above"))
+        #expect(
+            result.standardError.contains(
+                "error: /bin/false info exited with status 1: the engine cannot build. Fix it, or pass --engine podman."))
+        #expect(!result.standardError.contains("build context:"), "nothing was staged or run")
+        #expect(!FileSystem.exists(layout.path(".build/bbf/context")))
+    }
+
+    @Test(
+        "with no Docker daemon, bbf build says so and how to go on, instead of a BuildKit hint (the real docker client)",
+        .enabled(if: TestSupport.which("docker") != nil, "needs the docker client on PATH (no daemon needed)"))
+    func noDaemon() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        var environment = ProcessEnvironment.current()
+        environment["DOCKER_HOST"] = "unix://\(layout.root)/no-daemon.sock"
+        let result = try TestSupport.bbf(["build", "--root", layout.root, "--engine", "docker"], environment: environment)
+        #expect(result.status == .exited(1))
+        #expect(
+            result.standardError.contains(
+                "error: the Docker daemon is not running (docker info: Cannot connect to the Docker daemon at unix://\(layout.root)/no-daemon.sock"
+            ), "\(result.standardError)")
+        #expect(result.standardError.contains("start it (e.g. sudo systemctl start docker), or pass --engine podman"))
+        #expect(!result.standardError.contains("BuildKit"))
+        #expect(!result.standardError.contains("build context:"))
+    }
+
+    @Test("check --strict fails while a checksum is unpinned, naming the archives and bbf pin")
+    func strictCheck() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let strict = try TestSupport.bbf(["check", "--strict", "--root", layout.root])
+        #expect(strict.status == .exited(1))
+        #expect(strict.standardError.contains("error: line 5.2: no sha256 pinned for BABEL_5_2_0__PG_17_5.tar.gz"))
+        #expect(
+            strict.standardError.contains(
+                "bbf check: FAILED (0 problem(s); --strict: 3 archive(s) without a pinned sha256: line 4.2: engine-BABEL_4_2_0__PG_16_3.tar.gz, extensions-BABEL_4_2_0.tar.gz; line 5.2: BABEL_5_2_0__PG_17_5.tar.gz). Run `bbf pin` on a machine with internet"
+            ), "\(strict.standardError)")
     }
 
     @Test("outside a repository, bbf says where it looked and what to do")

@@ -75,6 +75,23 @@ enum TestSupport {
         return (layout, { try? FileSystem.removeTree(root) })
     }
 
+    /// A stand-in for docker in `directory`: `info` succeeds, `build` prints
+    /// a line and fails. Returns its path.
+    static func stubEngine(in directory: String) throws -> String {
+        let path = directory + "/stub-docker"
+        let script = """
+            #!/bin/sh
+            case "$1" in
+            info) echo "Server Version: stub"; exit 0 ;;
+            build) echo "stub engine: build failed" >&2; exit 1 ;;
+            esac
+            exit 2
+
+            """
+        try FileSystem.writeAtomically(path, script, permissions: 0o755)
+        return path
+    }
+
     /// Every file under `root`, relative path → content.
     static func snapshot(_ root: String) throws -> [String: String] {
         var result: [String: String] = [:]
