@@ -5,13 +5,25 @@ import Testing
 struct DockerfileTests {
     static let targets: [DockerfileTarget] = (try? TestSupport.realVersions().dockerfileTargets) ?? []
 
-    @Test("there is a committed Dockerfile for each line and distribution")
-    func targetList() {
-        #expect(
-            Self.targets.map(\.path) == [
-                "docker/4.2/Dockerfile", "docker/4.2/ubuntu-22.04.Dockerfile", "docker/4.2/ubuntu-24.04.Dockerfile",
-                "docker/5.2/Dockerfile", "docker/5.2/ubuntu-22.04.Dockerfile", "docker/5.2/ubuntu-24.04.Dockerfile",
-            ])
+    @Test("there is a committed Dockerfile for each line and distribution of versions.json, and no other (no list to edit for a new line)")
+    func targetList() throws {
+        let versions = try TestSupport.realVersions()
+        #expect(!Self.targets.isEmpty, "the golden tests below would run no case")
+        #expect(Self.targets.count == versions.lineNames.count * versions.distributionNames.count)
+        for name in versions.lineNames {
+            let line = try versions.line(named: name)
+            let own = Self.targets.filter { $0.line == name }
+            #expect(own.map(\.distribution).sorted() == versions.distributionNames, "line \(name): one file per distribution")
+            #expect(own.first?.path == "docker/\(name)/Dockerfile" && own.first?.distribution == line.distribution)
+            for target in own.dropFirst() {
+                #expect(target.path == "docker/\(name)/\(target.distribution).Dockerfile")
+            }
+            let committed = try #require(
+                try LiveRepositoryFiles().list(TestSupport.layout.path("docker/\(name)")), "docker/\(name)/ is missing")
+            #expect(
+                committed.filter { $0 == "Dockerfile" || $0.hasSuffix(".Dockerfile") }.map { "docker/\(name)/\($0)" }.sorted()
+                    == own.map(\.path).sorted())
+        }
     }
 
     @Test("golden: each committed Dockerfile is exactly what versions.json renders", arguments: targets)

@@ -15,10 +15,10 @@ import Testing
 struct ImageBuildIntegrationTests {
     static let environment = ProcessEnvironment.current()
     static let sources = environment["BBF_TEST_SOURCES"].flatMap { $0.isEmpty ? nil : $0 }
-    static let entrypoint: String? = {
-        let candidate = environment["BBF_TEST_ENTRYPOINT_BINARY"] ?? TestSupport.repositoryRoot + "/.build/release/bbf-entrypoint"
-        return FileSystem.isExecutable(candidate) ? candidate : nil
-    }()
+    /// A release build (the image needs the static Swift standard library), never the debug one next to the tests.
+    static let entrypoint: String? =
+        environment["BBF_TEST_ENTRYPOINT_BINARY"].map { FileSystem.isExecutable($0) ? $0 : nil }
+        ?? TestSupport.builtExecutable("bbf-entrypoint", configurations: ["release"], nextToTests: false)
     static let engine = try? ContainerEngine.find(requested: environment["BBF_TEST_ENGINE"], environment: environment)
     static let tsql = TestSupport.which("tsql")
 
@@ -48,7 +48,7 @@ struct ImageBuildIntegrationTests {
             "--engine", engine.path, "--repository", "bbf-test",
         ]
         if let base = Self.environment["BBF_TEST_BASE_IMAGE"] { arguments += ["--base", base] }
-        let bbf = try #require(TestSupport.bbfExecutable)
+        let bbf = try #require(TestSupport.builtExecutable("bbf"))
         let build = try ProcessRunner.stream(bbf, arguments, environment: Self.environment)
         try #require(build.isSuccess, "bbf build failed; its output is above")
 

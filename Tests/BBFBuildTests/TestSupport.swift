@@ -45,19 +45,21 @@ enum TestSupport {
         }
     }
 
-    /// The built `bbf` executable (the test target depends on it, so it sits next to the test binary).
-    static var bbfExecutable: String? {
+    /// An executable this package built, or nil: next to the test binary
+    /// first (the build being tested: the test target depends on bbf) unless
+    /// `nextToTests` is false, then `.build/<configuration>/` for each configuration given.
+    static func builtExecutable(_ name: String, configurations: [String] = ["debug", "release"], nextToTests: Bool = true) -> String? {
         var candidates: [String] = []
-        if let testBinary = try? FileSystem.symlinkTarget("/proc/self/exe") {
-            candidates.append(FileSystem.parent(of: testBinary) + "/bbf")
+        if nextToTests, let testBinary = try? FileSystem.symlinkTarget("/proc/self/exe") {
+            candidates.append(FileSystem.parent(of: testBinary) + "/" + name)
         }
-        candidates += [repositoryRoot + "/.build/debug/bbf", repositoryRoot + "/.build/release/bbf"]
+        candidates += configurations.map { repositoryRoot + "/.build/\($0)/" + name }
         return candidates.first { FileSystem.isExecutable($0) }
     }
 
     /// Runs bbf with `arguments`, capturing its output.
     static func bbf(_ arguments: [String], environment: [String: String] = ProcessEnvironment.current()) throws -> ProcessResult {
-        let executable = try #require(bbfExecutable, "the bbf executable is not built")
+        let executable = try #require(builtExecutable("bbf"), "the bbf executable is not built")
         return try ProcessRunner.run(executable, arguments, environment: environment)
     }
 
