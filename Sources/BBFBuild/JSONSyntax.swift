@@ -4,10 +4,14 @@ import Foundation
 /// line and column, and which keys appear twice in one object.
 enum JSONSyntax {
     /// "line 3, column 7: invalid value" for a JSONSerialization error, which
-    /// gives only a byte offset ("around character 18").
+    /// gives only a byte offset here ("around character 18"; newer
+    /// Foundations say "around line 3, column 7", taken as it is).
     static func describe(_ error: any Error, in data: Data) -> String {
         let message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
         var reason = message.hasSuffix(".") ? String(message.dropLast()) : message
+        if let match = message.firstMatch(of: /(?<reason>.*) around line (?<line>[0-9]+), column (?<column>[0-9]+)\.?$/) {
+            return "line \(match.line), column \(match.column): " + lowercasedFirst(String(match.reason))
+        }
         var offset = data.count
         if let match = message.firstMatch(of: /(?<reason>.*) around character (?<offset>[0-9]+)\.?$/), let number = Int(match.offset) {
             reason = String(match.reason)
@@ -23,8 +27,11 @@ enum JSONSyntax {
                 column += 1
             }
         }
-        let lowered = reason.prefix(1).lowercased() + reason.dropFirst()
-        return "line \(line), column \(column): \(lowered)"
+        return "line \(line), column \(column): " + lowercasedFirst(reason)
+    }
+
+    private static func lowercasedFirst(_ text: String) -> String {
+        text.prefix(1).lowercased() + text.dropFirst()
     }
 
     /// The paths of keys that appear twice in one object. JSONDecoder keeps the

@@ -26,6 +26,9 @@ extension Versions {
         } catch {
             issues.append(ValidationIssue(.root, "cannot be read: \(error)", fix: "see docs/BUILDING.md for the schema"))
         }
+        if issues.isEmpty {
+            issues.append(ValidationIssue(.root, "cannot be read", fix: "see docs/BUILDING.md for the schema"))
+        }
         throw BuildToolError(.invalidVersions, problemsHeading(fileName, issues.count), issues: issues)
     }
 
