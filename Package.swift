@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 in bbf: source archives, backups, image layers (never in bbf-entrypoint).
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
@@ -65,7 +66,10 @@ let package = Package(
         ),
 
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
-        .target(name: "BBFBuild", dependencies: ["BBFImage", "BBFSystem"]),
+        .target(
+            name: "BBFBuild",
+            dependencies: ["BBFImage", "BBFSystem", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "bbf",
             dependencies: [

@@ -19,6 +19,12 @@ struct RepositoryOptions: ParsableArguments {
         help: "The repository root (default: the nearest directory at or above the current one holding versions.json and Package.swift).")
     var root: String?
 
+    func validate() throws {
+        if let root, !FileSystem.isDirectoryFollowingLinks(root) {
+            throw ValidationError("--root \(root) is not a directory: pass the repository root (the directory holding versions.json).")
+        }
+    }
+
     func tool() throws -> Tool<LiveRepositoryFiles> {
         if let root {
             return Tool(layout: RepositoryLayout(root: root), files: LiveRepositoryFiles())
