@@ -54,7 +54,7 @@ let package = Package(
         ),
 
         // Ordinary child processes (pg_dump, psql, aws, skopeo, docker) through Foundation.Process.
-        .target(name: "BBFProcess"),
+        .target(name: "BBFProcess", dependencies: ["BBFSystem"]),
         // Images without a daemon (OCI layouts, deterministic layers, skopeo) and the container engines.
         .target(name: "BBFContainer", dependencies: ["BBFArchive", "BBFProcess", "BBFSystem"]),
         // The pipeline: backup archives and manifests, bbf backup, bbf bake.
@@ -68,7 +68,7 @@ let package = Package(
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
         .target(
             name: "BBFBuild",
-            dependencies: ["BBFImage", "BBFSystem", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["BBFImage", "BBFProcess", "BBFSystem", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "bbf",
@@ -103,7 +103,7 @@ let package = Package(
                 "BBFPipeline", "BBFArchive", "BBFProcess", "BBFSystem", "BBFTestSupport", "PostgresClient", "bbf", "bbf-entrypoint",
             ]
         ),
-        .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFSystem", "bbf"]),
+        .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFProcess", "BBFSystem", "bbf"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import BBFProcess
 import BBFSystem
 
 #if canImport(Glibc)

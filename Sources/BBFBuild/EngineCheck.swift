@@ -1,3 +1,5 @@
+import BBFProcess
+
 /// Whether the container engine can build before a long build starts:
 /// `docker info` / `podman info`, turned into what is wrong and what to do.
 extension ContainerEngine {

@@ -1,3 +1,4 @@
+import BBFProcess
 import BBFSystem
 
 /// Fetches a URL into a file. The live one runs curl; tests use a fake.

@@ -1,3 +1,5 @@
+import BBFProcess
+
 /// What asking upstream for an archive found.
 public enum UpstreamAnswer: Equatable, Sendable {
     /// The server has it.

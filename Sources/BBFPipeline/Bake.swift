@@ -155,7 +155,8 @@ public final class BakeRunner {
             () throws(PipelineError) in
             try startServer(
                 entrypoint: entrypoint, bin: bin, data: data, work: work, manifest: verified, passwords: passwords,
-                settings: EntrypointServer.restoreSettings(jobs: options.jobs), loopback: Restorer.hasTSQLScripts(options.postRestoreDirectory)
+                settings: EntrypointServer.restoreSettings(jobs: options.jobs),
+                loopback: Restorer.hasTSQLScripts(options.postRestoreDirectory)
             )
         }
         let database = verified.source.database

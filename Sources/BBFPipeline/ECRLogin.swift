@@ -9,7 +9,8 @@ public enum ECRLogin {
     /// `123456789012.dkr.ecr.eu-west-1.amazonaws.com` → `eu-west-1`. Pure.
     public static func region(ofHost host: String) -> String? {
         let parts = host.split(separator: ".")
-        guard parts.count >= 6, parts[1] == "dkr", parts[2] == "ecr", host.hasSuffix(".amazonaws.com") || host.hasSuffix(".amazonaws.com.cn")
+        guard parts.count >= 6, parts[1] == "dkr", parts[2] == "ecr",
+            host.hasSuffix(".amazonaws.com") || host.hasSuffix(".amazonaws.com.cn")
         else { return nil }
         return String(parts[3])
     }
@@ -18,7 +19,8 @@ public enum ECRLogin {
     static func authFile(for references: [String], in directory: String, environment: [String: String]) throws(PipelineError) -> String {
         let hosts = Set(references.compactMap { ImageReferenceSyntax.parts($0)?.host }.filter { region(ofHost: $0) != nil })
         guard !hosts.isEmpty else {
-            throw PipelineError(.invalidArgument, "--ecr-login, but no tag or base image is in an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com)")
+            throw PipelineError(
+                .invalidArgument, "--ecr-login, but no tag or base image is in an ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com)")
         }
         let aws = try AWSCLI(environment: environment)
         var auths: [String: [String: String]] = [:]
@@ -26,14 +28,16 @@ public enum ECRLogin {
             guard let region = region(ofHost: host) else { continue }
             let result: ToolResult
             do {
-                result = try ToolProcess.run(aws.executable, ["ecr", "get-login-password", "--region", region], environment: aws.environment)
+                result = try ToolProcess.run(
+                    aws.executable, ["ecr", "get-login-password", "--region", region], environment: aws.environment)
             } catch {
                 throw PipelineError(.tool, "cannot run aws ecr get-login-password: \(error)")
             }
             guard result.succeeded else {
                 throw PipelineError(
                     .registry,
-                    "aws ecr get-login-password --region \(region) failed: " + AWSCLI.explain(result.errorTail(lines: 4), bucket: host, endpoint: nil)
+                    "aws ecr get-login-password --region \(region) failed: "
+                        + AWSCLI.explain(result.errorTail(lines: 4), bucket: host, endpoint: nil)
                         + " The role needs ecr:GetAuthorizationToken.")
             }
             let token = result.output.trimmingCharacters(in: .whitespacesAndNewlines)

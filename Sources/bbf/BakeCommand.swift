@@ -44,7 +44,8 @@ struct BakeCommand: ParsableCommand {
         if ociLayout == nil && tag.isEmpty && datedTag.isEmpty {
             throw ValidationError("give at least one --tag or --dated-tag (or --oci-layout DIR).")
         }
-        for repository in datedTag where ImageReferenceSyntax.parts(repository)?.tag != nil || ImageReferenceSyntax.parts(repository) == nil {
+        for repository in datedTag where ImageReferenceSyntax.parts(repository)?.tag != nil || ImageReferenceSyntax.parts(repository) == nil
+        {
             throw ValidationError("--dated-tag \(repository): give a repository without a tag, e.g. REGISTRY/babelfish-dev-data.")
         }
         if load && ociLayout != nil { throw ValidationError("--load and --oci-layout exclude each other.") }

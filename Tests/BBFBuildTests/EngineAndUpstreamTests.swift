@@ -1,4 +1,5 @@
 import BBFBuild
+import BBFProcess
 import BBFSystem
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import BBFBuild
+import BBFProcess
 import Testing
 
 @Suite("the build tool's child processes (Foundation.Process)", .serialized)
