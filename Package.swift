@@ -63,6 +63,12 @@ let package = Package(
             ]
         ),
 
+        // bbf dev: a developer's own instance (config, status decision, save/load) over the engine driver.
+        .target(
+            name: "BBFDev",
+            dependencies: ["BBFArchive", "BBFContainer", "BBFEntrypoint", "BBFImage", "BBFPipeline", "BBFProcess", "BBFSystem", "TDSClient"]
+        ),
+
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
         .target(name: "BBFBuild", dependencies: ["BBFImage", "BBFSystem"]),
         .executableTarget(
@@ -70,6 +76,7 @@ let package = Package(
             dependencies: [
                 "BBFBuild",
                 "BBFContainer",
+                "BBFDev",
                 "BBFPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -97,6 +104,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFSystem", "bbf"]),
+        .testTarget(
+            name: "BBFDevTests",
+            dependencies: ["BBFDev", "BBFContainer", "BBFPipeline", "BBFSystem", "BBFTestSupport", "PostgresClient", "TDSClient", "bbf"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
