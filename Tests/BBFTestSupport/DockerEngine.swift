@@ -34,7 +34,8 @@ public struct DockerEngine: Sendable {
     public func must(_ arguments: [String]) throws -> String {
         let result = try run(arguments)
         guard result.status.isSuccess else {
-            throw TestSupportError("docker \(arguments.joined(separator: " ")) \(result.status): \(result.standardError)\(result.standardOutput)")
+            throw TestSupportError(
+                "docker \(arguments.joined(separator: " ")) \(result.status): \(result.standardError)\(result.standardOutput)")
         }
         return result.standardOutput
     }
@@ -43,7 +44,8 @@ public struct DockerEngine: Sendable {
     public func waitHealthy(_ container: String, seconds: Double = 180) throws {
         var last = ""
         let healthy = waitUntil(seconds: seconds, every: 250) {
-            last = (try? run(["inspect", "--format", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", container]))?
+            last =
+                (try? run(["inspect", "--format", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", container]))?
                 .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return last == "running healthy" || last.hasPrefix("exited")
         }
@@ -51,5 +53,70 @@ public struct DockerEngine: Sendable {
             let logs = (try? run(["logs", container])).map { $0.standardOutput + $0.standardError } ?? ""
             throw TestSupportError("container \(container) is not healthy (\(last)):\n\(logs)")
         }
+    }
+}
+
+extension DockerEngine {
+    /// A built engine image in that daemon (BBF_TEST_ENGINE_IMAGE, e.g.
+    /// babelfish-dev:4.2, or CI's plain-PostgreSQL engine image).
+    public static let engineImage: String? = {
+        guard let image = ProcessEnvironment.current()["BBF_TEST_ENGINE_IMAGE"], !image.isEmpty else { return nil }
+        return image
+    }()
+
+    public static let engineImageReason =
+        "needs a built engine image in the Docker engine: set BBF_TEST_ENGINE_IMAGE (e.g. babelfish-dev:4.2, or a plain-PostgreSQL engine image with BABELFISH_ENABLED=false) and BBF_TEST_DOCKER_HOST"
+
+    /// The engine and the image, or a skip with the reason.
+    public static func requireEngineImage() throws -> (DockerEngine, String) {
+        guard let engine = available else { throw TestPrerequisite(reason) }
+        guard let image = engineImage else { throw TestPrerequisite(engineImageReason) }
+        guard (try? engine.run(["image", "inspect", image]))?.status.isSuccess == true else {
+            throw TestPrerequisite("BBF_TEST_ENGINE_IMAGE=\(image) is not in the Docker engine: build it (bbf build) or pull it")
+        }
+        return (engine, image)
+    }
+
+    /// An image's labels and environment.
+    public func configuration(of image: String) throws -> (labels: [String: String], environment: [String: String]) {
+        let text = try must(["image", "inspect", "--format", "{{json .Config}}", image])
+        let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+        var environment: [String: String] = [:]
+        for entry in (object["Env"] as? [String]) ?? [] {
+            if let equals = entry.firstIndex(of: "=") {
+                environment[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+            }
+        }
+        return ((object["Labels"] as? [String: String]) ?? [:], environment)
+    }
+
+    /// Whether the image serves TDS (has Babelfish, and BABELFISH_ENABLED is not false).
+    public func servesTDS(_ image: String) throws -> Bool {
+        let (labels, environment) = try configuration(of: image)
+        if environment["BABELFISH_ENABLED"]?.lowercased() == "false" { return false }
+        return labels["babelfish-dev.babelfish.version"] != nil
+    }
+
+    /// A new image: `base` with Dockerfile-style `changes` (LABEL, ENTRYPOINT ...), tagged `tag`.
+    public func derive(from base: String, tag: String, changes: [String]) throws {
+        let helper = "bbf-test-derive-\(Instant.now().nanoseconds)"
+        try must(["create", "--name", helper, base])
+        defer { _ = try? run(["rm", "-f", helper]) }
+        try must(["commit"] + changes.flatMap { ["--change", $0] } + [helper, tag])
+    }
+
+    /// Removes what a test made; what is already gone is fine.
+    public func removeQuietly(containers: [String] = [], volumes: [String] = [], images: [String] = []) {
+        for container in containers { _ = try? run(["rm", "-f", container]) }
+        for volume in volumes { _ = try? run(["volume", "rm", "-f", volume]) }
+        for image in images { _ = try? run(["rmi", "-f", image]) }
+    }
+
+    public func exists(container name: String) -> Bool {
+        (try? run(["container", "inspect", name]))?.status.isSuccess == true
+    }
+
+    public func exists(volume name: String) -> Bool {
+        (try? run(["volume", "inspect", name]))?.status.isSuccess == true
     }
 }
