@@ -1,5 +1,10 @@
 import BBFProcess
+import BBFSystem
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The local container engine's command-line interface: docker, or podman
 /// (which speaks the same verbs; the differences are handled here). Every
@@ -138,8 +143,32 @@ public struct Engine: Sendable {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// `start`. podman's start leaves conmon running, and conmon inherits the
+    /// CLI's descriptors, among them the one Foundation.Process watches to see
+    /// its child end: through ToolProcess, this call would return only when
+    /// the container stops. So this one child is a plain fork/exec with
+    /// waitpid (BBFSystem), its output in a file.
     public func start(_ name: String) throws(ContainerError) {
-        try run(["start", name], doing: "start the container \(name)", output: .discard)
+        let action = "start the container \(name)"
+        let log = NSTemporaryDirectory() + "bbf-engine-start-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
+        defer { unlink(log) }
+        let descriptor = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw ContainerError(.engine, "cannot \(action): cannot create \(log)") }
+        let status: TerminationStatus
+        do {
+            defer { close(descriptor) }
+            let child = try ChildProcess.spawn(
+                executable: executable, arguments: ["start", name], environment: environment, stdin: .null, stdout: .null,
+                stderr: .descriptor(descriptor), killWithParent: false)
+            status = child.wait()
+        } catch {
+            throw ContainerError(.engine, "cannot \(action): \(error)")
+        }
+        guard status.isSuccess else {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            let tail = text.split(separator: "\n", omittingEmptySubsequences: true).suffix(8).joined(separator: "\n")
+            throw failure(text: tail, status: status.description, doing: action)
+        }
     }
 
     /// `stop -t`: the image's stop signal (SIGINT: a fast PostgreSQL shutdown), SIGKILL after `timeoutSeconds`.
@@ -205,7 +234,7 @@ public struct Engine: Sendable {
         image: String, volumes: [ContainerSpec.VolumeMount], user: String? = nil, entrypoint: String, arguments: [String],
         inputFile: String? = nil, output: ToolOutput = .capture, doing action: String
     ) throws(ContainerError) -> ToolResult {
-        var command = ["run", "--rm", "--network", "none"]
+        var command = ["run", "--rm", "--network", "none", "--no-healthcheck"]
         if inputFile != nil { command.append("-i") }
         if let user { command += ["--user", user] }
         for volume in volumes { command += ["-v", volume.argument] }
@@ -276,12 +305,16 @@ public struct Engine: Sendable {
     }
 
     func failure(_ result: ToolResult, doing action: String) -> ContainerError {
-        let text = result.errorTail(lines: 8)
+        failure(text: result.errorTail(lines: 8), status: result.statusDescription, doing: action)
+    }
+
+    func failure(text: String, status: String, doing action: String) -> ContainerError {
         if let message = notRunningMessage(text) { return ContainerError(.engine, message) }
         if Self.saysNotFound(text) { return ContainerError(.notFound, "cannot \(action): \(text)") }
         let lower = text.lowercased()
-        if lower.contains("unauthorized") || lower.contains("authentication required") || lower.contains("denied")
-            || lower.contains("no basic auth credentials")
+        // Registry refusals only: "OCI permission denied" and the like are not about credentials.
+        if lower.contains("unauthorized") || lower.contains("authentication required") || lower.contains("denied: ")
+            || lower.contains("access to the resource is denied") || lower.contains("no basic auth credentials")
         {
             return ContainerError(
                 .registry,
@@ -299,7 +332,7 @@ public struct Engine: Sendable {
                 "cannot \(action): the engine's disk is full (\(text)). Free space: \(name) system df shows what uses it; \(name) image prune and \(name) builder prune remove unused images and build cache (named volumes are kept)."
             )
         }
-        return ContainerError(.engine, "cannot \(action): \(name) \(result.statusDescription): \(text)")
+        return ContainerError(.engine, "cannot \(action): \(name) \(status): \(text)")
     }
 }
 

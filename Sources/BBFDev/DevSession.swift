@@ -461,7 +461,8 @@ public final class DevSession {
         guard let image else { return .notChecked }
         guard let parts = ImageReferenceSyntax.parts(reference) else { return .unknown("not a registry reference") }
         let local = image.digests(forRepository: parts.repository)
-        guard !local.isEmpty else { return .localOnly }
+        // podman names images built or loaded here localhost/NAME.
+        guard !local.isEmpty, parts.host != "localhost" else { return .localOnly }
         if let digest = parts.digest { return local.contains(digest) ? .upToDate : .unknown("pinned to \(digest)") }
         let host = parts.host
         let plainHTTP = host.hasPrefix("localhost") || host.hasPrefix("127.")

@@ -288,6 +288,33 @@ struct DevEngineTests {
     }
 }
 
+/// The same workflow on podman (its inspect output, conmon, copy-up of volumes).
+@Suite("bbf dev on podman", .serialized)
+struct DevPodmanTests {
+    @Test("up on a fresh volume, down/up keeps an edit, save/refresh/load brings it back, on podman")
+    func podmanLifecycle() throws {
+        let h: DevHarness
+        do {
+            h = try DevHarness(podman: true)
+        } catch let skip as TestPrerequisite {
+            try Test.cancel("\(skip.reason)")
+        }
+        let up = try h.mustDev(["up"])
+        #expect(up.standardError.contains("is ready"), "\(up.output)")
+        try h.writeNote("edited on podman")
+        try h.mustDev(["down"])
+        try h.mustDev(["up"])
+        #expect(h.note() == "edited on podman")
+        let status = try h.mustDev(["status", "--no-registry"])
+        #expect(status.standardOutput.contains("running, healthy") && status.standardOutput.contains("(podman "))
+        try h.mustDev(["save", "on-podman"])
+        try h.mustDev(["refresh", "--yes", "--pull", "never"])
+        #expect(h.note() == nil)
+        try h.mustDev(["load", "on-podman", "--yes", "--pull", "never"])
+        #expect(h.note() == "edited on podman")
+    }
+}
+
 /// What needs no engine image: the command's answers to bad input and to a
 /// missing or stopped engine.
 @Suite("bbf dev without an engine image", .serialized)

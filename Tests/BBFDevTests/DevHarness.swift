@@ -31,8 +31,9 @@ final class DevHarness {
     private(set) var images: [String] = []
     private(set) var containers: [String] = []
 
-    init() throws {
-        (docker, baseImage) = try DockerEngine.requireEngineImage()
+    /// - Parameter engine: podman's instead of the Docker engine and BBF_TEST_ENGINE_IMAGE.
+    init(podman: Bool = false) throws {
+        (docker, baseImage) = podman ? try DockerEngine.requirePodmanImage() : try DockerEngine.requireEngineImage()
         tds = try docker.servesTDS(baseImage)
         scratch = try Scratch("bbf-dev-test-")
         suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
@@ -52,6 +53,7 @@ final class DevHarness {
             """
             {
               "comment": "written by the bbf dev tests",
+              "engine": "\(docker.executable)",
               "image": "\(image)",
               "name": "\(name)",
               "volume": "\(volume)",

@@ -6,6 +6,14 @@ import Foundation
 public struct DockerEngine: Sendable {
     public let executable: String
     public let host: String?
+    /// More variables for the CLI (podman: CONTAINERS_CONF).
+    public var extraEnvironment: [String: String] = [:]
+
+    public init(executable: String, host: String?, extraEnvironment: [String: String] = [:]) {
+        self.executable = executable
+        self.host = host
+        self.extraEnvironment = extraEnvironment
+    }
 
     /// nil when no docker client or no running daemon is reachable.
     public static let available: DockerEngine? = {
@@ -20,8 +28,9 @@ public struct DockerEngine: Sendable {
     public static let reason = "needs a running Docker engine: start dockerd and set DOCKER_HOST or BBF_TEST_DOCKER_HOST (.ci/run does)"
 
     public var environment: [String: String] {
-        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp"]
+        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": "/tmp"]
         if let host { environment["DOCKER_HOST"] = host }
+        environment.merge(extraEnvironment) { $1 }
         return environment
     }
 
@@ -88,6 +97,31 @@ extension DockerEngine {
             }
         }
         return ((object["Labels"] as? [String: String]) ?? [:], environment)
+    }
+
+    /// podman, when it is installed and runs containers here; it speaks the
+    /// same verbs, so the same helpers drive it. CONTAINERS_CONF is passed on.
+    public static let podman: DockerEngine? = {
+        let environment = ProcessEnvironment.current()
+        guard let podman = TestTools.onPath("podman") else { return nil }
+        let engine = DockerEngine(
+            executable: podman, host: nil, extraEnvironment: environment["CONTAINERS_CONF"].map { ["CONTAINERS_CONF": $0] } ?? [:])
+        guard let result = try? engine.run(["info", "--format", "{{.Version.Version}}"]), result.status.isSuccess else { return nil }
+        return engine
+    }()
+
+    /// podman and an engine image in its store (BBF_TEST_PODMAN_IMAGE), or a skip with the reason.
+    public static func requirePodmanImage() throws -> (DockerEngine, String) {
+        guard let engine = podman else { throw TestPrerequisite("needs podman installed and able to run containers here") }
+        guard let image = ProcessEnvironment.current()["BBF_TEST_PODMAN_IMAGE"], !image.isEmpty else {
+            throw TestPrerequisite(
+                "needs an engine image in podman's store: set BBF_TEST_PODMAN_IMAGE (e.g. after skopeo copy docker-daemon:IMAGE containers-storage:localhost/IMAGE)"
+            )
+        }
+        guard (try? engine.run(["image", "inspect", image]))?.status.isSuccess == true else {
+            throw TestPrerequisite("BBF_TEST_PODMAN_IMAGE=\(image) is not in podman's image store")
+        }
+        return (engine, image)
     }
 
     /// Whether the image serves TDS (has Babelfish, and BABELFISH_ENABLED is not false).
