@@ -65,6 +65,12 @@ let package = Package(
             ]
         ),
 
+        // bbf dev: a developer's own instance (config, status decision, save/load) over the engine driver.
+        .target(
+            name: "BBFDev",
+            dependencies: ["BBFArchive", "BBFContainer", "BBFEntrypoint", "BBFImage", "BBFPipeline", "BBFProcess", "BBFSystem", "TDSClient"]
+        ),
+
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
         .target(
             name: "BBFBuild",
@@ -75,6 +81,7 @@ let package = Package(
             dependencies: [
                 "BBFBuild",
                 "BBFContainer",
+                "BBFDev",
                 "BBFPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -104,6 +111,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFProcess", "BBFSystem", "bbf"]),
+        .testTarget(
+            name: "BBFDevTests",
+            dependencies: ["BBFDev", "BBFContainer", "BBFPipeline", "BBFSystem", "BBFTestSupport", "PostgresClient", "TDSClient", "bbf"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

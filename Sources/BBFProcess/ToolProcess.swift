@@ -61,12 +61,15 @@ public enum ToolProcess {
     ///   - input: bytes for its standard input (nil: /dev/null).
     ///   - timeout: seconds; a child still running then gets SIGTERM, and
     ///     SIGKILL a second later, and the result says `timedOut`.
+    ///   - inputFile: a file streamed to its standard input instead (large
+    ///     archives, never read into memory).
     public static func run(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String]? = nil,
         workingDirectory: String? = nil,
         input: Data? = nil,
+        inputFile: String? = nil,
         standardOutput: ToolOutput = .capture,
         standardError: ToolOutput = .capture,
         timeout: Double? = nil
@@ -82,6 +85,13 @@ public enum ToolProcess {
 
         var opened: [FileHandle] = []
         defer { for handle in opened { try? handle.close() } }
+        if let inputFile {
+            guard let handle = FileHandle(forReadingAtPath: inputFile) else {
+                throw ToolLaunchError(executable: executable, reason: "cannot read \(inputFile)")
+            }
+            opened.append(handle)
+            process.standardInput = handle
+        }
         let outCollector = try attach(standardOutput, to: process, isError: false, opened: &opened)
         let errCollector = try attach(standardError, to: process, isError: true, opened: &opened)
         do {
