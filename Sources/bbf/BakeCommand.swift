@@ -99,6 +99,8 @@ struct BakeCommand: ParsableCommand {
                 print(digest)
             }
         } catch {
+            // An interruption makes the running tool fail: let its handler finish undoing and exit.
+            Interruption.shared.parkIfInterrupted()
             FileHandle.standardError.write(Data("bbf bake: error: \(error)\n".utf8))
             throw ExitCode(1)
         }
