@@ -14,6 +14,8 @@ public struct UpOptions: Sendable {
     /// `--from-backup ARCHIVE`: restore a `bbf backup` archive into the volume first.
     public var fromBackup: String?
     public var wait = true
+    /// false while `--from-backup` brings the instance up before its restore.
+    public var printConnectionStrings = true
 
     public init() {}
 }
@@ -168,12 +170,8 @@ public final class DevSession {
 
     public func up(_ options: UpOptions = UpOptions()) throws(DevError) {
         if let archive = options.fromBackup {
-            // HOOK (issue 10, --from-backup): the lead wires the bake's restore here, into this
-            // instance's volume, before the container is created.
-            throw DevError(
-                .notImplemented,
-                "--from-backup \(archive): not implemented yet (restoring a bbf backup archive straight into the volume comes with the bake's restore). Bake an image with bbf bake, or run bbf dev up without --from-backup."
-            )
+            try upFromBackup(archive, options: options)
+            return
         }
         let engine = try engine()
         let reference = try requireImage()
@@ -273,7 +271,9 @@ public final class DevSession {
             try waitReady(engine)
         }
         created.value = false
-        try printConnectionStrings(image: image, plan: plan, login: login, options: options)
+        if options.printConnectionStrings {
+            try printConnectionStrings(image: image, plan: plan, login: login, options: options)
+        }
     }
 
     final class CreatedContainer: @unchecked Sendable {

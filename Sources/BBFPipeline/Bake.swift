@@ -300,40 +300,7 @@ public final class BakeRunner {
     }
 
     func chooseArchive(store: ArchiveStore, work: String) throws(PipelineError) -> (String, ArchiveRecord?) {
-        let name: String
-        switch options.source {
-        case .s3Object(_, let key): name = String(key.split(separator: "/").last ?? "")
-        case .file(let path): name = (path as NSString).lastPathComponent
-        case .s3, .directory:
-            let catalog = BackupCatalog(listing: try store.list())
-            guard let newest = catalog.newest else {
-                var message = "no complete backup under \(store.description)"
-                if !catalog.unfinished.isEmpty {
-                    message += " (\(catalog.unfinished.count) archive(s) without a record: unfinished uploads)"
-                }
-                throw PipelineError(.storage, message + ": run bbf backup --to \(store.description) first, or check --from")
-            }
-            name = newest.archive
-        }
-        guard let (backup, _) = BackupName.parse(name) else {
-            if case .file = options.source { return (name, nil) }
-            throw PipelineError(.invalidArgument, "\(name) is not a bbf backup name (bbf-backup-<UTC time>.tar.gz)")
-        }
-        let recordPath = work + "/" + backup.record
-        do {
-            try store.get(backup.record, to: recordPath)
-        } catch {
-            if case .file = options.source { return (name, nil) }
-            throw PipelineError(
-                .storage,
-                "\(store.address(of: backup.archive)) has no record (\(backup.record)): the upload did not finish. \(error.message)")
-        }
-        guard let data = FileManager.default.contents(atPath: recordPath) else {
-            throw PipelineError(.storage, "cannot read \(recordPath)")
-        }
-        let record = try PipelineJSON.decode(ArchiveRecord.self, from: data, name: backup.record)
-        try record.manifest.validate()
-        return (name, record)
+        try BackupFetcher(source: options.source, store: store).choose(work: work)
     }
 
     struct BaseInspection {
@@ -368,23 +335,9 @@ public final class BakeRunner {
     }
 
     func fetch(_ name: String, record: ArchiveRecord?, store: ArchiveStore, work: String) throws(PipelineError) -> String {
-        let path: String
-        switch options.source {
-        case .file(let file): path = file
-        case .directory(let directory): path = directory + "/" + name
-        case .s3, .s3Object:
-            path = work + "/" + name
-            try store.get(name, to: path)
-        }
-        guard let record else { return path }
-        let (digest, size) = try hashFile(path)
-        guard digest == record.sha256, size == record.size else {
-            throw PipelineError(
-                .verification,
-                "\(name) does not match its record (sha256 \(digest), \(size) bytes; the record says \(record.sha256), \(record.size) bytes): the archive is damaged or was replaced. Nothing was baked."
-            )
-        }
-        figures["archive.bytes"] = Double(size)
+        let path = try BackupFetcher(source: options.source, store: store).fetch(
+            name, record: record, work: work, consequence: "Nothing was baked.")
+        figures["archive.bytes"] = Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0)
         return path
     }
 

@@ -112,7 +112,9 @@ struct DevUp: ParsableCommand {
 
     @OptionGroup var instance: DevInstanceOptions
     @OptionGroup var up: DevUpOptions
-    @Option(help: "Restore this bbf backup archive (s3:// URL or local .tar.gz) into the volume first.") var fromBackup: String?
+    @Option(
+        help: "Restore a bbf backup into a new volume first: s3://BUCKET/PREFIX/ (the newest), an s3:// archive, a directory or a .tar.gz."
+    ) var fromBackup: String?
 
     func run() throws {
         var options = up.options
