@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "BBFSystem", dependencies: ["CBBFSupport"]),
         // libpq: one owner of the connection, errors with SQLSTATE.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // TDS 7.4 in Swift (no Foundation): packets, PRELOGIN, LOGIN7, SQL batches, the whole token stream.
+        .target(name: "TDSWire", dependencies: ["BBFSystem"]),
         // TDS: SQL batches through FreeTDS db-lib, and a PRELOGIN probe.
         .target(name: "TDSClient", dependencies: ["CSybDB", "BBFSystem"]),
         // The entrypoint's logic: configuration, decisions, the boot flow.
@@ -64,6 +66,7 @@ let package = Package(
             name: "BBFEntrypointIntegrationTests",
             dependencies: ["BBFEntrypoint", "BBFSystem", "PostgresClient", "TDSClient", "bbf-entrypoint"]
         ),
+        .testTarget(name: "TDSWireTests", dependencies: ["TDSWire"]),
         .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFSystem", "bbf"]),
     ],
     swiftLanguageModes: [.v6]
