@@ -43,16 +43,53 @@ public struct Collation: Equatable, Sendable, Hashable {
 
 /// Non-Unicode text: the code pages Babelfish's collations use.
 public enum CodePages {
-    /// Whether `decode` maps every byte of this code page (UTF-8, or a
-    /// single-byte page with a table here). Double-byte Asian pages (932, 936,
-    /// 949, 950) are not: their non-ASCII bytes decode to U+FFFD.
+    /// Whether `decode` has a table for this code page: UTF-8, Latin-1, the
+    /// single-byte Windows and OEM pages, and the double-byte 932 (Japanese),
+    /// 936 (Simplified Chinese), 949 (Korean) and 950 (Traditional Chinese).
     public static func isSupported(_ codePage: Int) -> Bool {
-        codePage == 65001 || codePage == 28591 || highHalves[codePage] != nil
+        codePage == 65001 || codePage == 28591 || highHalves[codePage] != nil || doubleByte[codePage] != nil
+    }
+
+    /// The double-byte tables as UTF-16 units, built on first use.
+    static let doubleByte: [Int: (single: [UInt16], rows: [[UInt16]])] = doubleByteSources.mapValues { source in
+        (Array(source.single.utf16), source.rows.map { Array($0.utf16) })
+    }
+
+    /// A lead byte and a trail byte in 0x40...0xFE make one character; an
+    /// invalid pair is U+FFFD for the lead byte alone when the trail byte is
+    /// below 0x40 (it is read again), else for both.
+    static func decodeDoubleByte(_ bytes: [UInt8], table: (single: [UInt16], rows: [[UInt16]])) -> String {
+        var units: [UInt16] = []
+        units.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x80 {
+                units.append(UInt16(byte))
+                index += 1
+                continue
+            }
+            let row = (0x81...0xFE).contains(byte) ? table.rows[Int(byte) - 0x81] : []
+            if row.isEmpty {
+                units.append(table.single[Int(byte) - 0x80])
+                index += 1
+                continue
+            }
+            guard index + 1 < bytes.count, (0x40...0xFE).contains(bytes[index + 1]) else {
+                units.append(0xFFFD)
+                index += 1
+                continue
+            }
+            units.append(row[Int(bytes[index + 1]) - 0x40])
+            index += 2
+        }
+        return String(decoding: units, as: UTF16.self)
     }
 
     public static func decode(_ bytes: [UInt8], codePage: Int) -> String {
         if codePage == 65001 { return String(decoding: bytes, as: UTF8.self) }
         if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        if let table = doubleByte[codePage] { return decodeDoubleByte(bytes, table: table) }
         var scalars = String.UnicodeScalarView()
         if codePage == 28591 {
             for byte in bytes { scalars.append(Unicode.Scalar(byte)) }

@@ -208,7 +208,13 @@ struct ValueTests {
         #expect(CodePages.forLCID(0x0419) == 1251 && CodePages.forLCID(0x0804) == 936 && CodePages.forLCID(0x040D) == 1255)
         #expect(CodePages.decode([0xC0, 0xE0], codePage: 1251) == "Аа")
         #expect(CodePages.decode([0x81], codePage: 1252) == "\u{FFFD}")
-        #expect(!CodePages.isSupported(932) && CodePages.isSupported(1250))
+        #expect(CodePages.isSupported(932) && CodePages.isSupported(1250) && !CodePages.isSupported(20127))
+        // Shift-JIS (932): full-width 1, あ, a half-width katakana byte, an invalid pair.
+        #expect(CodePages.decode([0x82, 0x50, 0x82, 0xA0, 0xB1, 0x82, 0x31], codePage: 932) == "１あｱ\u{FFFD}1")
+        #expect(CodePages.decode([0xC4, 0xE3, 0xBA, 0xC3], codePage: 936) == "你好")
+        #expect(CodePages.decode([0xB0, 0xA1], codePage: 949) == "가")
+        #expect(CodePages.decode([0xA4, 0xA4], codePage: 950) == "中")
+        #expect(try Collation(bytes: [0x11, 0x04, 0xD0, 0x00, 0x00]).decode([0x8B, 0x9B]) == "魚")
     }
 
     @Test("Civil dates from day numbers, both directions")
