@@ -45,12 +45,16 @@ let package = Package(
         ),
         .executableTarget(name: "bbf-entrypoint", dependencies: ["BBFEntrypoint"]),
 
+        // Babelfish's own JDBC test suite as a conformance gate: mssql-jdbc's result rendering over TDSWire.
+        .target(name: "BBFConformance", dependencies: ["TDSWire", "BBFSystem"]),
+
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
         .target(name: "BBFBuild", dependencies: ["BBFImage", "BBFSystem"]),
         .executableTarget(
             name: "bbf",
             dependencies: [
                 "BBFBuild",
+                "BBFConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,6 +71,11 @@ let package = Package(
             dependencies: ["BBFEntrypoint", "BBFSystem", "PostgresClient", "TDSClient", "bbf-entrypoint"]
         ),
         .testTarget(name: "TDSWireTests", dependencies: ["TDSWire"]),
+        .testTarget(name: "BBFConformanceTests", dependencies: ["BBFConformance", "TDSWire"]),
+        .testTarget(
+            name: "BBFConformanceIntegrationTests",
+            dependencies: ["BBFConformance", "TDSWire", "BBFSystem", "bbf", "bbf-entrypoint"]
+        ),
         .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFSystem", "bbf"]),
     ],
     swiftLanguageModes: [.v6]

@@ -8,7 +8,7 @@ struct BBF: ParsableCommand {
         commandName: "bbf",
         abstract: "Build tool for the Babelfish engine image: versions.json → generated Dockerfiles, validated bumps, image builds.",
         discussion: "Run it from the repository (or pass --root). See docs/BUILDING.md.",
-        subcommands: [DockerfileCommand.self, CheckCommand.self, BumpCommand.self, PinCommand.self, BuildCommand.self, FormatCommand.self])
+        subcommands: [DockerfileCommand.self, CheckCommand.self, BumpCommand.self, PinCommand.self, BuildCommand.self, FormatCommand.self, ConformanceCommand.self])
 }
 
 struct RepositoryOptions: ParsableArguments {
