@@ -96,8 +96,9 @@ public enum Rules {
     }
 
     /// Classifies a file's differences; also says which hunks each rule explained.
+    /// - Parameter batchAt: the SQL of the batch whose output holds a line of ours.
     public static func classify(
-        test: String, diff: LineDiff, multiDb: Bool, databases: Set<String>
+        test: String, diff: LineDiff, multiDb: Bool, databases: Set<String>, batchAt: (Int) -> String? = { _ in nil }
     ) -> (DifferenceClass, feature: String?) {
         var classes: [DifferenceClass] = []
         var feature: String?
@@ -105,7 +106,29 @@ public enum Rules {
             if feature == nil, let found = missingFeatures.first(where: { shows($0, in: hunk) }) {
                 feature = found.name
             }
-            classes.append(classifyHunk(test: test, hunk: hunk, multiDb: multiDb, databases: databases))
+            var hunkClass = classifyHunk(test: test, hunk: hunk, multiDb: multiDb, databases: databases)
+            if multiDb, hunkClass == .realBehaviour, isModeDependent(test: test, sql: batchAt(hunk.actualStart)) {
+                hunkClass = .multiDbNaming
+            }
+            classes.append(hunkClass)
+        }
+        // Where single-db refused a second user database, what follows in the
+        // file (USE of it, lists of databases, creating it again) depends on
+        // that database existing in multi-db.
+        if multiDb,
+            diff.hunks.contains(where: { hunk in (hunk.removed + hunk.added).contains { matches("single-db|only one user database", $0) } })
+        {
+            classes = classes.map { $0 == .realBehaviour ? .multiDbNaming : $0 }
+        }
+        // Rows sorted by name come out in another order once multi-db prefixes
+        // them: the same lines, moved.
+        if multiDb {
+            let unexplained = zip(diff.hunks, classes).filter { $0.1 == .realBehaviour }.map(\.0)
+            let removed = unexplained.flatMap(\.removed).map { withoutDatabasePrefixes($0, databases: databases) }
+            let added = unexplained.flatMap(\.added).map { withoutDatabasePrefixes($0, databases: databases) }
+            if !unexplained.isEmpty, removed.sorted() == added.sorted() {
+                classes = classes.map { $0 == .realBehaviour ? .multiDbNaming : $0 }
+            }
         }
         if let feature, classes.contains(.realBehaviour) || classes.contains(.missingFeature) {
             return (.missingFeature, feature)
@@ -113,6 +136,24 @@ public enum Rules {
         if classes.contains(.realBehaviour) { return (.realBehaviour, nil) }
         if classes.contains(.multiDbNaming) { return (.multiDbNaming, nil) }
         return (.rendererLimit, nil)
+    }
+
+    /// Errors of single-db's one-user-database rule, and of databases that
+    /// earlier files could create only because multi-db allowed them.
+    static let singleDbRulePattern = #"single-db|only one user database|Database '[^']+' already exists"#
+
+    /// SQL that reads names the migration mode defines: PostgreSQL's own
+    /// catalogs of roles and schemas, Babelfish's mapping catalogs, the
+    /// session's role and search path, the mode itself.
+    static let physicalNamePattern =
+        #"pg_roles|pg_namespace|pg_authid|pg_auth_members|pg_user\b|rolname|nspname|babelfish_sysdatabases|babelfish_namespace_ext|babelfish_authid_user_ext|current_setting\('(role|search_path)'|migration_mode|session_user"#
+
+    /// In multi-db, a difference in the output of a batch that reads
+    /// physical names, or anywhere in a test written for single-db, is the mode's.
+    static func isModeDependent(test: String, sql: String?) -> Bool {
+        if matches("single[-_]?db", test) { return true }
+        guard let sql else { return false }
+        return matches(physicalNamePattern, sql)
     }
 
     /// Whether a difference shows this feature missing: our output has its
@@ -140,7 +181,7 @@ public enum Rules {
             let removed = hunk.removed.map { withoutDatabasePrefixes($0, databases: databases) }
             let added = hunk.added.map { withoutDatabasePrefixes($0, databases: databases) }
             if removed == added { return .multiDbNaming }
-            if changed.contains(where: { matches("single-db|only one user database", $0) }) { return .multiDbNaming }
+            if changed.contains(where: { matches(singleDbRulePattern, $0) }) { return .multiDbNaming }
         }
         if missingFeatures.contains(where: { shows($0, in: hunk) }) { return .missingFeature }
         return .realBehaviour

@@ -131,7 +131,8 @@ public struct ConformanceRunner {
         result.status = .different
         result.hunks = diff.hunks.count
         result.firstDifferingLines = diff.firstLines(options.firstLines)
-        let (differenceClass, feature) = Rules.classify(test: test.name, diff: diff, multiDb: options.multiDb, databases: databases)
+        let (differenceClass, feature) = Rules.classify(
+            test: test.name, diff: diff, multiDb: options.multiDb, databases: databases, batchAt: run.batch(at:))
         result.differenceClass = differenceClass
         result.missingFeature = feature
         if run.connectionLost { result.note = "the connection was lost: upstream's runner would have stopped the whole suite here" }
@@ -146,6 +147,13 @@ enum FileRun {
         var output: String
         var connectionLost = false
         var connectFailure: String?
+        /// Each batch's SQL and the 0-based output line where its echo starts.
+        var batches: [(line: Int, sql: String)] = []
+
+        /// The SQL of the batch whose output holds line `line`.
+        func batch(at line: Int) -> String? {
+            batches.last { $0.line <= line }?.sql
+        }
     }
 
     static func run(_ script: InputScript, endpoint: ServerEndpoint) -> Outcome {
@@ -164,6 +172,7 @@ enum FileRun {
             case .echo(let line):
                 outcome.output += line + "\n"
             case .batch(let sql, let goLine, _):
+                outcome.batches.append((outcome.output.utf8.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }, sql))
                 outcome.output += sql
                 if closed {
                     outcome.output += BatchRenderer.error(JDBCException.driver("The connection is closed.", sqlState: "08S01"))

@@ -26,7 +26,10 @@ public final class ThrowawayServer {
     public let tdsPort: Int
     public let postgresPort: Int
     public let logPath: String
-    private let child: ChildProcess
+    private let home: String
+    private let entrypoint: String
+    private let multiDb: Bool
+    private var child: ChildProcess?
     private var stopped = false
     /// Leave the data directory and log behind after `stop` (for a post-mortem).
     public var keepDirectory = false
@@ -35,11 +38,11 @@ public final class ThrowawayServer {
         ServerEndpoint(host: "127.0.0.1", port: tdsPort, login: Self.login, password: Self.password, database: "master")
     }
 
-    /// Boots it and waits until a TDS login succeeds.
+    /// Checks the install and the entrypoint, and picks a directory and free ports; `start` boots it.
     /// - Parameters:
     ///   - home: the install prefix (bin/postgres and the babelfishpg_* extensions).
     ///   - entrypoint: the bbf-entrypoint executable.
-    public init(home: String, entrypoint: String, multiDb: Bool, timeoutSeconds: Int = 180) throws {
+    public init(home: String, entrypoint: String, multiDb: Bool) throws {
         guard FileSystem.isExecutable(home + "/bin/postgres") else {
             throw Failure(
                 description: "--babelfish-home \(home) has no bin/postgres: pass the install prefix of a PostgreSQL + Babelfish build")
@@ -57,6 +60,14 @@ public final class ThrowawayServer {
         while tds == postgresPort { tds = try Network.freeLoopbackPort() }
         tdsPort = tds
         logPath = directory + "/server.log"
+        self.home = home
+        self.entrypoint = entrypoint
+        self.multiDb = multiDb
+    }
+
+    /// Boots it with bbf-entrypoint and waits until a TDS login succeeds.
+    public func start(timeoutSeconds: Int = 180) throws {
+        guard child == nil, !stopped else { return }
         let secret = String(UInt64.random(in: 1...UInt64.max), radix: 36)
         let environment = [
             "PATH": "\(home)/bin:/usr/local/bin:/usr/bin:/bin",
@@ -79,13 +90,15 @@ public final class ThrowawayServer {
         let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if log < 0 { throw SystemError("open", logPath) }
         defer { close(log) }
-        child = try ChildProcess.spawn(
+        let child = try ChildProcess.spawn(
             executable: entrypoint, arguments: arguments, environment: environment, stdin: .null, stdout: .descriptor(log),
             stderr: .descriptor(log), killWithParent: true)
+        self.child = child
         let started = Instant.now()
         while true {
             if let status = child.poll() {
                 stopped = true
+                keepDirectory = true
                 throw Failure(description: "bbf-entrypoint \(status) before TDS answered; its log: \(logPath)")
             }
             if let connection = try? TDSConnection(endpoint.connectionOptions()) {
@@ -93,6 +106,7 @@ public final class ThrowawayServer {
                 return
             }
             if started.millisecondsElapsed() > Double(timeoutSeconds) * 1000 {
+                keepDirectory = true
                 stop()
                 throw Failure(description: "TDS on 127.0.0.1:\(tdsPort) did not accept a login within \(timeoutSeconds) s; log: \(logPath)")
             }
@@ -100,10 +114,14 @@ public final class ThrowawayServer {
         }
     }
 
-    /// Fast shutdown (SIGINT), then the directory goes unless `keepDirectory`.
+    /// Fast shutdown (SIGINT), then the directory goes unless `keepDirectory`
+    /// (set when the boot failed, so its log stays).
+    /// (The entrypoint drops root for postgres, which ends its parent-death
+    /// signal: a caller that may be interrupted must call this on SIGINT/SIGTERM.)
     public func stop() {
-        if !stopped {
-            stopped = true
+        let running = stopped ? nil : child
+        stopped = true
+        if let child = running {
             child.send(SIGINT)
             if child.wait(timeoutMilliseconds: 60_000) == nil {
                 child.send(SIGKILL)

@@ -12,7 +12,8 @@ struct ConformanceCommand: ParsableCommand {
             --babelfish-home PREFIX boots a throwaway one with bbf-entrypoint (single-db, login jdbc_user, \
             database jdbc_testdb, as upstream's CI), or --host/--port/--login/--password name a running one. \
             The password of a running server comes from BBF_CONFORMANCE_PASSWORD (never from the command line). \
-            See docs/CONFORMANCE.md.
+            Exits 1 when a file differs in real behaviour (with --strict, also for missing features and \
+            multi-db differences). See docs/CONFORMANCE.md.
             """)
 
     @Option(help: "The extracted upstream test/JDBC directory (holding input/, expected/, jdbc_schedule).") var suite: String
@@ -31,6 +32,7 @@ struct ConformanceCommand: ParsableCommand {
     @Option(help: "Differing lines to show per file.") var lines: Int = 12
     @Flag(help: "Print each file's result as it finishes.") var verbose = false
     @Flag(help: "Keep the throwaway server's directory and log.") var keepServer = false
+    @Flag(help: "Also fail (exit 1) on missing features and multi-db differences, not only on real behaviour.") var strict = false
 
     func run() throws {
         let loaded: Suite
@@ -41,6 +43,7 @@ struct ConformanceCommand: ParsableCommand {
             throw ExitCode(1)
         }
         var server: ThrowawayServer?
+        var interrupts: StopOnSignal?
         let endpoint: ServerEndpoint
         if let babelfishHome {
             if host != nil || port != nil {
@@ -50,14 +53,26 @@ struct ConformanceCommand: ParsableCommand {
             }
             let executable = entrypoint ?? siblingEntrypoint()
             printError("booting a throwaway \(multiDb ? "multi-db" : "single-db") Babelfish from \(babelfishHome) with \(executable) ...")
+            let booted: ThrowawayServer
             do {
-                server = try ThrowawayServer(home: babelfishHome, entrypoint: executable, multiDb: multiDb)
+                booted = try ThrowawayServer(home: babelfishHome, entrypoint: executable, multiDb: multiDb)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }
-            server?.keepDirectory = keepServer
-            endpoint = server?.endpoint ?? ServerEndpoint(host: "", port: 0, login: "", password: "", database: "")
+            booted.keepDirectory = keepServer
+            // The server runs as another user once the entrypoint drops root, so no
+            // parent-death signal reaches it: stop it on SIGINT/SIGTERM ourselves.
+            interrupts = StopOnSignal(booted)
+            do {
+                try booted.start()
+            } catch {
+                booted.stop()
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+            server = booted
+            endpoint = booted.endpoint
         } else {
             guard let host, let port else {
                 printError("error: name a server: --babelfish-home PREFIX (throwaway), or --host and --port of a running one.")
@@ -69,7 +84,10 @@ struct ConformanceCommand: ParsableCommand {
             }
             endpoint = ServerEndpoint(host: host, port: port, login: login, password: password, database: database)
         }
-        defer { server?.stop() }
+        defer {
+            interrupts?.cancel()
+            server?.stop()
+        }
         var options = RunOptions(endpoint: endpoint)
         options.multiDb = multiDb
         options.only = Set(test)
@@ -89,6 +107,8 @@ struct ConformanceCommand: ParsableCommand {
         print(report.text())
         print("took \(Int(Date().timeIntervalSince(started))) s")
         if let server, keepServer { printError("server directory kept: \(server.directory)") }
+        let failing = report.count(.realBehaviour) + (strict ? report.count(.missingFeature) + report.count(.multiDbNaming) : 0)
+        if failing > 0 { throw ExitCode(1) }
     }
 
     private func siblingEntrypoint() -> String {
@@ -99,4 +119,34 @@ struct ConformanceCommand: ParsableCommand {
 
 private func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Stops a throwaway server and exits when SIGINT or SIGTERM arrives.
+private final class StopOnSignal: @unchecked Sendable {
+    private let server: ThrowawayServer
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+
+    init(_ server: ThrowawayServer) {
+        self.server = server
+        for signal in [SIGINT, SIGTERM] {
+            Foundation.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler { [self] in
+                lock.lock()
+                printError("interrupted: stopping the throwaway server")
+                self.server.stop()
+                exit(128 + signal)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        lock.lock()
+        defer { lock.unlock() }
+        for source in sources { source.cancel() }
+        sources = []
+    }
 }

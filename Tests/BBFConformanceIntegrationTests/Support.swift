@@ -27,6 +27,8 @@ enum Gate {
 
     static func server(multiDb: Bool = false) throws -> ThrowawayServer {
         let home = try #require(babelfishHome)
-        return try ThrowawayServer(home: home, entrypoint: sibling("bbf-entrypoint"), multiDb: multiDb)
+        let server = try ThrowawayServer(home: home, entrypoint: sibling("bbf-entrypoint"), multiDb: multiDb)
+        try server.start()
+        return server
     }
 }

@@ -157,3 +157,23 @@ struct AbsentRowTests {
         #expect(Rules.classify(test: "t", diff: other, multiDb: false, databases: []).0 == .realBehaviour)
     }
 }
+
+@Suite("Multi-db mode differences")
+struct MultiDbModeTests {
+    @Test("Physical-name queries, single-db tests and reordered prefixed rows are the mode's; other changes stay real")
+    func modeDependent() {
+        let counts = LineDiff(expected: "x\n1\n", actual: "x\n0\n")
+        let readsRoles: (Int) -> String? = { _ in "SELECT COUNT(*) FROM pg_roles WHERE rolname = 'dbo';\n" }
+        #expect(Rules.classify(test: "t", diff: counts, multiDb: true, databases: [], batchAt: readsRoles).0 == .multiDbNaming)
+        #expect(Rules.classify(test: "t", diff: counts, multiDb: false, databases: [], batchAt: readsRoles).0 == .realBehaviour)
+        #expect(Rules.classify(test: "t", diff: counts, multiDb: true, databases: [], batchAt: { _ in "SELECT 1" }).0 == .realBehaviour)
+        #expect(Rules.classify(test: "Test_rename_db_single-db", diff: counts, multiDb: true, databases: []).0 == .multiDbNaming)
+        let refused = LineDiff(
+            expected:
+                "CREATE DATABASE db2;\nGO\n~~ERROR (Message: Only one user database allowed under single-db mode.)~~\nUSE db2;\nGO\n~~ERROR (Message: database \"db2\" does not exist)~~\n",
+            actual: "CREATE DATABASE db2;\nGO\nUSE db2;\nGO\n")
+        #expect(Rules.classify(test: "t", diff: refused, multiDb: true, databases: []).0 == .multiDbNaming)
+        let moved = LineDiff(expected: "a\ndb_owner#!#db1\ndbo#!#db1\nz\n", actual: "a\ndb1_db_owner#!#db1\nz\ndb1_dbo#!#db1\n")
+        #expect(Rules.classify(test: "t", diff: moved, multiDb: true, databases: ["db1"]).0 == .multiDbNaming)
+    }
+}
