@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "BBFSystem", dependencies: ["CBBFSupport"]),
         // libpq: one owner of the connection, errors with SQLSTATE.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // TDS 7.4 in Swift (no Foundation): packets, PRELOGIN, LOGIN7, SQL batches, the whole token stream.
+        .target(name: "TDSWire", dependencies: ["BBFSystem"]),
         // TDS: SQL batches through FreeTDS db-lib, and a PRELOGIN probe.
         .target(name: "TDSClient", dependencies: ["CSybDB", "BBFSystem"]),
         // The entrypoint's logic: configuration, decisions, the boot flow.
@@ -70,6 +72,8 @@ let package = Package(
             name: "BBFDev",
             dependencies: ["BBFArchive", "BBFContainer", "BBFEntrypoint", "BBFImage", "BBFPipeline", "BBFProcess", "BBFSystem", "TDSClient"]
         ),
+        // Babelfish's own JDBC test suite as a conformance gate: mssql-jdbc's result rendering over TDSWire.
+        .target(name: "BBFConformance", dependencies: ["TDSWire", "BBFSystem"]),
 
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
         .target(
@@ -83,6 +87,7 @@ let package = Package(
                 "BBFContainer",
                 "BBFDev",
                 "BBFPipeline",
+                "BBFConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -114,6 +119,12 @@ let package = Package(
         .testTarget(
             name: "BBFDevTests",
             dependencies: ["BBFDev", "BBFContainer", "BBFPipeline", "BBFSystem", "BBFTestSupport", "PostgresClient", "TDSClient", "bbf"]
+        ),
+        .testTarget(name: "TDSWireTests", dependencies: ["TDSWire"]),
+        .testTarget(name: "BBFConformanceTests", dependencies: ["BBFConformance", "TDSWire"]),
+        .testTarget(
+            name: "BBFConformanceIntegrationTests",
+            dependencies: ["BBFConformance", "TDSWire", "BBFSystem", "bbf", "bbf-entrypoint"]
         ),
     ],
     swiftLanguageModes: [.v6]

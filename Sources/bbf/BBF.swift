@@ -11,7 +11,7 @@ struct BBF: ParsableCommand {
         subcommands: [
             DockerfileCommand.self, CheckCommand.self, BumpCommand.self, PinCommand.self, BuildCommand.self, FormatCommand.self,
             BackupCommand.self, BakeCommand.self,
-            DevCommand.self,
+            DevCommand.self, ConformanceCommand.self,
         ])
 }
 
