@@ -28,6 +28,9 @@ let package = Package(
         // fork/exec with a parent-death signal and async-signal-safe handlers:
         // the few things Swift cannot do safely between fork and exec.
         .target(name: "CBBFSupport"),
+        // OpenSSL's libcrypto (OpenSSL 3, loaded anyway by libpq): the entrypoint's
+        // self-signed TLS certificate, and the checks of one brought along.
+        .target(name: "CBBFTLS", linkerSettings: [.linkedLibrary("crypto")]),
 
         // The image's fixed layout (paths, ports, uid): read by the entrypoint and the Dockerfile renderer.
         .target(name: "BBFImage"),
@@ -41,7 +44,7 @@ let package = Package(
         // The entrypoint's logic: configuration, decisions, the boot flow.
         .target(
             name: "BBFEntrypoint",
-            dependencies: ["BBFImage", "BBFSystem", "PostgresClient", "TDSClient"]
+            dependencies: ["BBFImage", "BBFSystem", "CBBFTLS", "PostgresClient", "TDSClient"]
         ),
         .executableTarget(name: "bbf-entrypoint", dependencies: ["BBFEntrypoint"]),
 
