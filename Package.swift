@@ -28,9 +28,10 @@ let package = Package(
         // fork/exec with a parent-death signal and async-signal-safe handlers:
         // the few things Swift cannot do safely between fork and exec.
         .target(name: "CBBFSupport"),
-        // OpenSSL's libcrypto (OpenSSL 3, loaded anyway by libpq): the entrypoint's
-        // self-signed TLS certificate, and the checks of one brought along.
-        .target(name: "CBBFTLS", linkerSettings: [.linkedLibrary("crypto")]),
+        // OpenSSL 3 (libssl and libcrypto, loaded anyway by libpq): the entrypoint's
+        // self-signed TLS certificate, the checks of one brought along, and the
+        // health check's TLS handshake on a TDS port that requires encryption.
+        .target(name: "CBBFTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
 
         // The image's fixed layout (paths, ports, uid): read by the entrypoint and the Dockerfile renderer.
         .target(name: "BBFImage"),

@@ -78,8 +78,9 @@ public enum Healthcheck {
                 throw Unhealthy(description: "babelfishpg_tds is not loaded (no babelfishpg_tds.port setting)")
             }
             do {
-                let response = try Prelogin.probe(host: host, port: tdsPort, timeoutMilliseconds: 1000)
-                summary += ", TDS on \(host):\(tdsPort) (server version \(response.version))"
+                let response = try TDSProbe.run(host: host, port: tdsPort, timeoutMilliseconds: 1000)
+                let tls = response.tls.map { ", encryption required: \($0) handshake" } ?? ""
+                summary += ", TDS on \(host):\(tdsPort) (server version \(response.version)\(tls))"
             } catch {
                 throw Unhealthy(description: "TDS does not answer on \(host):\(tdsPort): \(error)")
             }

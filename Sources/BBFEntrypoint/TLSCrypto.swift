@@ -146,3 +146,55 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafeBufferPointer<U
     let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
     return pointers.withUnsafeBufferPointer(body)
 }
+
+/// A TLS client over memory buffers (no certificate check), for a handshake
+/// carried inside TDS PRELOGIN packets.
+final class TLSClient {
+    private let client: OpaquePointer
+
+    init() throws(TLSCrypto.Failure) {
+        var error = [CChar](repeating: 0, count: 512)
+        let made = error.withUnsafeMutableBufferPointer { bbf_tls_client_new($0.baseAddress, $0.count) }
+        guard let made else {
+            let reason = error.withUnsafeBufferPointer {
+                String(decoding: $0.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            throw TLSCrypto.Failure(kind: .failed, reason: reason)
+        }
+        client = made
+    }
+
+    deinit { bbf_tls_client_free(client) }
+
+    /// Feeds what the server sent; true once the handshake is complete.
+    func handshake(_ input: [UInt8]) throws(TLSCrypto.Failure) -> Bool {
+        var error = [CChar](repeating: 0, count: 512)
+        let status = input.withUnsafeBufferPointer { bytes in
+            error.withUnsafeMutableBufferPointer { buffer in
+                bbf_tls_client_handshake(client, bytes.baseAddress, bytes.count, buffer.baseAddress, buffer.count)
+            }
+        }
+        if status == 1 { return true }
+        if status == 0 { return false }
+        let reason = error.withUnsafeBufferPointer {
+            String(decoding: $0.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        throw TLSCrypto.Failure(kind: .failed, reason: reason)
+    }
+
+    /// What the client wants sent.
+    func takeOutput() -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = chunk.withUnsafeMutableBufferPointer { bbf_tls_client_take(client, $0.baseAddress, $0.count) }
+            if count == 0 { return result }
+            result += chunk[0..<count]
+        }
+    }
+
+    /// Queues close_notify (take it with `takeOutput`).
+    func close() { bbf_tls_client_close(client) }
+
+    var protocolVersion: String { String(cString: bbf_tls_client_protocol(client)) }
+}

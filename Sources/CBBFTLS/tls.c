@@ -12,6 +12,7 @@
 #include <openssl/opensslv.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -323,3 +324,73 @@ void bbf_tls_free(bbf_tls_pem_pair *pair) {
     free(pair->certificate);
     memset(pair, 0, sizeof *pair);
 }
+
+struct bbf_tls_client {
+    SSL_CTX *context;
+    SSL *ssl;
+    BIO *input;  /* what the server sent, for OpenSSL to read */
+    BIO *output; /* what OpenSSL wrote, to send */
+};
+
+void bbf_tls_client_free(bbf_tls_client *client) {
+    if (client == NULL) return;
+    SSL_free(client->ssl); /* and both BIOs */
+    SSL_CTX_free(client->context);
+    free(client);
+}
+
+bbf_tls_client *bbf_tls_client_new(char *error, size_t error_size) {
+    ERR_clear_error();
+    bbf_tls_client *client = calloc(1, sizeof *client);
+    if (client == NULL) {
+        fail(BBF_TLS_FAILED, "out of memory", error, error_size);
+        return NULL;
+    }
+    client->context = SSL_CTX_new(TLS_client_method());
+    if (client->context != NULL) {
+        SSL_CTX_set_verify(client->context, SSL_VERIFY_NONE, NULL);
+        client->ssl = SSL_new(client->context);
+    }
+    if (client->ssl != NULL) {
+        client->input = BIO_new(BIO_s_mem());
+        client->output = BIO_new(BIO_s_mem());
+    }
+    if (client->input == NULL || client->output == NULL) {
+        BIO_free(client->input);
+        BIO_free(client->output);
+        bbf_tls_client_free(client);
+        fail(BBF_TLS_FAILED, "setting up a TLS client failed", error, error_size);
+        return NULL;
+    }
+    SSL_set_bio(client->ssl, client->input, client->output);
+    SSL_set_connect_state(client->ssl);
+    return client;
+}
+
+int bbf_tls_client_handshake(bbf_tls_client *client, const unsigned char *input, size_t length, char *error,
+                             size_t error_size) {
+    ERR_clear_error();
+    if (length > 0 && (length > 0x7fffffff || BIO_write(client->input, input, (int)length) != (int)length)) {
+        return fail(BBF_TLS_FAILED, "buffering the server's data failed", error, error_size);
+    }
+    int result = SSL_do_handshake(client->ssl);
+    if (result == 1) return 1;
+    int reason = SSL_get_error(client->ssl, result);
+    if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) {
+        ERR_clear_error();
+        return 0;
+    }
+    return fail(BBF_TLS_FAILED, "the TLS handshake failed", error, error_size);
+}
+
+size_t bbf_tls_client_take(bbf_tls_client *client, unsigned char *buffer, size_t capacity) {
+    int n = BIO_read(client->output, buffer, capacity > 0x7fffffff ? 0x7fffffff : (int)capacity);
+    return n > 0 ? (size_t)n : 0;
+}
+
+void bbf_tls_client_close(bbf_tls_client *client) {
+    (void)SSL_shutdown(client->ssl);
+    ERR_clear_error();
+}
+
+const char *bbf_tls_client_protocol(bbf_tls_client *client) { return SSL_get_version(client->ssl); }

@@ -70,4 +70,28 @@ int bbf_tls_inspect_certificate(const char *pem, size_t length, bbf_tls_certific
 int bbf_tls_check_key(const char *certificate_pem, size_t certificate_length,
                       const char *key_pem, size_t key_length, char *error, size_t error_size);
 
+/* A TLS client over memory buffers, for a handshake carried inside another
+ * protocol (TDS wraps it in PRELOGIN packets). It checks no certificate: the
+ * health check asks whether TLS is served, not by whom. */
+typedef struct bbf_tls_client bbf_tls_client;
+
+bbf_tls_client *bbf_tls_client_new(char *error, size_t error_size);
+
+/* Feeds what the server sent and advances the handshake: 1 when it is
+ * complete, 0 when it needs more from the server, BBF_TLS_FAILED otherwise.
+ * What to send then waits in the output (bbf_tls_client_take). */
+int bbf_tls_client_handshake(bbf_tls_client *client, const unsigned char *input, size_t length, char *error,
+                             size_t error_size);
+
+/* Moves up to `capacity` bytes of output into `buffer`; returns how many. */
+size_t bbf_tls_client_take(bbf_tls_client *client, unsigned char *buffer, size_t capacity);
+
+/* Queues a close_notify alert. */
+void bbf_tls_client_close(bbf_tls_client *client);
+
+/* The negotiated protocol, e.g. "TLSv1.2". */
+const char *bbf_tls_client_protocol(bbf_tls_client *client);
+
+void bbf_tls_client_free(bbf_tls_client *client);
+
 #endif
