@@ -193,12 +193,13 @@ enum CertificateAction: Equatable {
     case install(ProvidedCertificate)
     /// A new key and self-signed certificate.
     case generate
-    /// A new self-signed certificate for the key in PGDATA.
-    case renew(CertificateInfo)
+    /// A new self-signed certificate for the key in PGDATA (the old one ends at `notAfter`).
+    case renew(notAfter: Int64)
 }
 
 enum CertificatePlan {
-    /// Pure (libcrypto only reads the certificate's text).
+    /// Pure. A later boot reads the certificate by hand (CertificateSummary),
+    /// keeping OpenSSL's start-up cost off it; OpenSSL reads only what that cannot.
     static func action(
         provided: ProvidedCertificate?, files: CertificateFilesState, now: Int64
     ) -> (
@@ -209,25 +210,31 @@ enum CertificatePlan {
             return (current ? .keep : .install(provided), [])
         }
         guard let certificate = files.certificate, files.keyPresent else { return (.generate, []) }
-        let info: CertificateInfo
-        do {
-            info = try TLSCrypto.inspect(certificate: certificate)
-        } catch {
+        let notAfter: Int64
+        let generated: Bool
+        if let summary = CertificateSummary.read(pem: certificate) {
+            (notAfter, generated) = (summary.notAfter, summary.isGenerated)
+        } else {
+            do {
+                let info = try TLSCrypto.inspect(certificate: certificate)
+                (notAfter, generated) = (info.notAfter, TLSPolicy.isGenerated(info))
+            } catch {
+                return (
+                    .keep,
+                    [
+                        "PGDATA/\(ManagedFiles.certificate) is not a certificate (\(error.reason)): PostgreSQL will not start with it. Remove \(ManagedFiles.certificate) and \(ManagedFiles.privateKey) from PGDATA to get a new self-signed pair, or give yours with BABELFISH_TLS_CERT_FILE and BABELFISH_TLS_KEY_FILE."
+                    ]
+                )
+            }
+        }
+        if generated {
+            return (notAfter - now < TLSPolicy.renewalSeconds ? .renew(notAfter: notAfter) : .keep, [])
+        }
+        if notAfter < now {
             return (
                 .keep,
                 [
-                    "PGDATA/\(ManagedFiles.certificate) is not a certificate (\(error.reason)): PostgreSQL will not start with it. Remove \(ManagedFiles.certificate) and \(ManagedFiles.privateKey) from PGDATA to get a new self-signed pair, or give yours with BABELFISH_TLS_CERT_FILE and BABELFISH_TLS_KEY_FILE."
-                ]
-            )
-        }
-        if TLSPolicy.isGenerated(info) {
-            return (info.notAfter - now < TLSPolicy.renewalSeconds ? .renew(info) : .keep, [])
-        }
-        if info.notAfter < now {
-            return (
-                .keep,
-                [
-                    "the certificate in PGDATA/\(ManagedFiles.certificate) (\(info.subject)) expired on \(utcDate(info.notAfter)); clients that verify certificates will refuse it. Replace it, or remove \(ManagedFiles.certificate) and \(ManagedFiles.privateKey) to get a generated one."
+                    "the certificate in PGDATA/\(ManagedFiles.certificate) expired on \(utcDate(notAfter)); clients that verify certificates will refuse it. Replace it, or remove \(ManagedFiles.certificate) and \(ManagedFiles.privateKey) to get a generated one."
                 ]
             )
         }
@@ -270,13 +277,13 @@ struct CertificateFiles {
             let info = try inspect(material.certificate)
             return
                 "TLS: generated a self-signed certificate, PGDATA/\(ManagedFiles.certificate) (ECDSA P-256, for \((names.dns + names.ip).joined(separator: ", ")), valid until \(utcDate(info.notAfter)), SHA-256 \(info.fingerprint)) in \(Int(start.millisecondsElapsed().rounded())) ms. To let clients verify it, copy it out: docker cp CONTAINER:\(certificatePath) ."
-        case .renew(let old):
+        case .renew(let oldEnd):
             let names = TLSPolicy.alternativeNames(hostname: hostname)
             let material = try make(names, key: try FileSystem.readBytes(keyPath), now: now)
             try FileSystem.writeAtomically(certificatePath, material.certificate, permissions: 0o644)
             let info = try inspect(material.certificate)
             return
-                "TLS: the self-signed certificate \(old.notAfter < now ? "expired" : "expires") on \(utcDate(old.notAfter)): renewed it with the same key, valid until \(utcDate(info.notAfter)), SHA-256 \(info.fingerprint). Clients that trusted the old one need this one: docker cp CONTAINER:\(certificatePath) ."
+                "TLS: the self-signed certificate \(oldEnd < now ? "expired" : "expires") on \(utcDate(oldEnd)): renewed it with the same key, valid until \(utcDate(info.notAfter)), SHA-256 \(info.fingerprint). Clients that trusted the old one need this one: docker cp CONTAINER:\(certificatePath) ."
         }
     }
 

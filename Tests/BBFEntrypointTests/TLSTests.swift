@@ -163,11 +163,7 @@ struct TLSPlanTests {
         #expect(CertificatePlan.action(provided: nil, files: CertificateFilesState(keyPresent: true), now: now).action == .generate)
         #expect(CertificatePlan.action(provided: nil, files: files(fresh), now: now).action == .keep)
         let old = try generated(notBefore: now - 810 * day)
-        guard case .renew(let info) = CertificatePlan.action(provided: nil, files: files(old), now: now).action else {
-            Issue.record("a generated certificate 15 days from its end was not renewed")
-            return
-        }
-        #expect(info.notAfter == now - 810 * day + 825 * day)
+        #expect(CertificatePlan.action(provided: nil, files: files(old), now: now).action == .renew(notAfter: now - 810 * day + 825 * day))
         let expired = try generated(notBefore: now - 900 * day)
         #expect(CertificatePlan.action(provided: nil, files: files(expired), now: now).action != .keep)
     }
@@ -343,5 +339,57 @@ struct TLSSettingsTests {
         let outcome = try Preflight.evaluate(facts).get()
         #expect(outcome.providedCertificate?.material == material)
         #expect(outcome.warnings.count == 1)
+    }
+}
+
+@Suite("TLS: a later boot reads server.crt without OpenSSL")
+struct CertificateSummaryTests {
+    @Test("The hand reader agrees with OpenSSL on dates, and knows a generated certificate from another")
+    func agreesWithOpenSSL() throws {
+        // UTCTime, and GeneralizedTime (from 2050 on).
+        for notBefore in [now - 3600, Int64(2_524_608_000) - 400 * day, 978_307_200] {
+            let material = try generated(notBefore: notBefore)
+            let summary = try #require(CertificateSummary.read(pem: material.certificate))
+            let info = try TLSCrypto.inspect(certificate: material.certificate)
+            #expect(summary.notBefore == info.notBefore && summary.notAfter == info.notAfter, "notBefore \(notBefore)")
+            #expect(summary.isGenerated)
+        }
+        let names = TLSPolicy.alternativeNames(hostname: nil)
+        let other = try TLSCrypto.makeSelfSigned(
+            commonName: "localhost", organization: "Someone else", dnsNames: names.dns, ipAddresses: names.ip, notBefore: now,
+            validityDays: 30)
+        let summary = try #require(CertificateSummary.read(pem: other.certificate))
+        #expect(!summary.isGenerated)
+        #expect(summary.notAfter == now + 30 * day)
+    }
+
+    @Test("An RSA certificate made by the openssl command reads the same way", .enabled(if: opensslTool != nil, opensslSkip))
+    func opensslCertificate() throws {
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "bbf-tls-unit-")
+        defer { try? FileSystem.removeTree(directory) }
+        let made = try openssl([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/k.pem", "-out", directory + "/c.pem", "-days", "10",
+            "-subj", "/CN=db.example/O=Example",
+        ])
+        try #require(made.status.isSuccess, "\(made.standardError)")
+        let pem = try FileSystem.readBytes(directory + "/c.pem")
+        let summary = try #require(CertificateSummary.read(pem: pem))
+        let info = try TLSCrypto.inspect(certificate: pem)
+        #expect(summary.notBefore == info.notBefore && summary.notAfter == info.notAfter)
+        #expect(!summary.isGenerated)
+    }
+
+    @Test("Text that is not a certificate gives nil, not a guess")
+    func garbage() throws {
+        #expect(CertificateSummary.read(pem: Array("junk".utf8)) == nil)
+        #expect(CertificateSummary.read(pem: Array("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n".utf8)) == nil)
+        #expect(CertificateSummary.read(pem: Array("-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n".utf8)) == nil)
+        let material = try generated()
+        let truncated = Array(material.certificate.prefix(200)) + Array("\n-----END CERTIFICATE-----\n".utf8)
+        #expect(CertificateSummary.read(pem: truncated) == nil)
+        #expect(CertificateSummary.base64Decode(Array("aGVsbG8=".utf8)) == Array("hello".utf8))
+        #expect(CertificateSummary.base64Decode(Array("aGVs bG8h\n".utf8)) == Array("hello!".utf8))
+        #expect(daysFromCivil(year: 1970, month: 1, day: 1) == 0)
+        #expect(daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
     }
 }
