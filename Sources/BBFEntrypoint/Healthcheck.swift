@@ -53,8 +53,11 @@ public enum Healthcheck {
         guard let host = probeHost(forListenAddresses: postmaster.listenAddress ?? "") else {
             throw Unhealthy(description: "PostgreSQL listens on no TCP address yet")
         }
+        // Without TLS: the start-up exchange is the question, and a handshake
+        // (with OpenSSL's initialisation) would only add to every check.
         let ping = PostgresConnection.ping([
             "host": host, "port": String(port), "connect_timeout": "2", "dbname": "postgres", "user": config.superuser,
+            "sslmode": "disable",
         ])
         guard ping == .ok else {
             throw Unhealthy(description: "PostgreSQL does not accept TCP connections on \(host):\(port) (\(ping))")
