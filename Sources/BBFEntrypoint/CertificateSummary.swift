@@ -39,9 +39,9 @@ public struct CertificateSummary: Equatable, Sendable {
     private static func firstPEMBlock(_ text: [UInt8], label: String) -> [UInt8]? {
         let begin = Array("-----BEGIN \(label)-----".utf8)
         let end = Array("-----END \(label)-----".utf8)
-        guard let start = text.firstRange(of: begin)?.upperBound,
-            let stop = text[start...].firstRange(of: end)?.lowerBound
+        guard let found = text.firstIndex(of: begin, from: 0), let stop = text.firstIndex(of: end, from: found + begin.count)
         else { return nil }
+        let start = found + begin.count
         return Array(text[start..<stop])
     }
 

@@ -311,7 +311,7 @@ struct CertificateFiles {
         for leftover in [certificatePath + ".tmp", keyPath + ".tmp"] where FileSystem.exists(leftover) {
             try FileSystem.removeDurably(leftover)
         }
-        try FileSystem.removeDurably(certificatePath)
+        if FileSystem.exists(certificatePath) { try FileSystem.removeDurably(certificatePath) }
         try FileSystem.writeAtomically(keyPath, material.key, permissions: 0o600)
         if crashPoint == "certificate-file" {
             Log.warning(
@@ -360,9 +360,26 @@ func utcDate(_ seconds: Int64) -> String {
 
 extension Array where Element == UInt8 {
     /// Whether the ASCII text `needle` occurs in these bytes.
-    func contains(subsequence needle: String) -> Bool {
-        let pattern = Array(needle.utf8)
-        guard !pattern.isEmpty, count >= pattern.count else { return false }
-        return (0...(count - pattern.count)).contains { start in self[start..<(start + pattern.count)].elementsEqual(pattern) }
+    func contains(subsequence needle: String) -> Bool { firstIndex(of: Array(needle.utf8), from: 0) != nil }
+
+    /// Where `pattern` first occurs at or after `start` (on raw buffers: this runs on every later boot).
+    func firstIndex(of pattern: [UInt8], from start: Int) -> Int? {
+        guard !pattern.isEmpty, start >= 0, count - start >= pattern.count else { return nil }
+        return withUnsafeBufferPointer { haystack in
+            pattern.withUnsafeBufferPointer { needle in
+                let first = needle[0]
+                var index = start
+                let last = haystack.count - needle.count
+                while index <= last {
+                    if haystack[index] == first {
+                        var matched = 1
+                        while matched < needle.count && haystack[index + matched] == needle[matched] { matched += 1 }
+                        if matched == needle.count { return index }
+                    }
+                    index += 1
+                }
+                return nil
+            }
+        }
     }
 }
