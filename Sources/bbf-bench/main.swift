@@ -57,6 +57,12 @@ enum Cleanup {
     static var server: ChildProcess?
 
     static func run() {
+        stopServer()
+        if let scratch { try? FileSystem.removeTree(scratch) }
+        scratch = nil
+    }
+
+    static func stopServer() {
         if let server, server.poll() == nil {
             server.send(SIGINT)
             if server.wait(timeoutMilliseconds: 30_000) == nil {
@@ -65,8 +71,6 @@ enum Cleanup {
             }
         }
         server = nil
-        if let scratch { try? FileSystem.removeTree(scratch) }
-        scratch = nil
     }
 }
 
@@ -370,7 +374,7 @@ func healthcheckLatency(_ extra: [String: String]) -> (Stats, String) {
     for _ in 0..<max(20, options.runs / 5) {
         health.append(timedRun(entrypoint, ["healthcheck"], environment: healthEnvironment).0)
     }
-    Cleanup.run()
+    Cleanup.stopServer()
     return (Stats(samples: health), "\(health.count) runs\(options.babelfishHome != nil ? ", PostgreSQL + TDS" : ", PostgreSQL only")")
 }
 
@@ -451,3 +455,4 @@ if let openssl = findExecutable("openssl", path: "/usr/bin:/bin:/usr/local/bin")
     )
 }
 _ = initMs
+Cleanup.run()
