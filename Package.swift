@@ -30,6 +30,10 @@ let package = Package(
         // fork/exec with a parent-death signal and async-signal-safe handlers:
         // the few things Swift cannot do safely between fork and exec.
         .target(name: "CBBFSupport"),
+        // OpenSSL 3 (libssl and libcrypto, loaded anyway by libpq): the entrypoint's
+        // self-signed TLS certificate, the checks of one brought along, and the
+        // health check's TLS handshake on a TDS port that requires encryption.
+        .target(name: "CBBFTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
 
         // The image's fixed layout (paths, ports, uid): read by the entrypoint and the Dockerfile renderer.
         .target(name: "BBFImage"),
@@ -45,7 +49,7 @@ let package = Package(
         // The entrypoint's logic: configuration, decisions, the boot flow.
         .target(
             name: "BBFEntrypoint",
-            dependencies: ["BBFImage", "BBFSystem", "PostgresClient", "TDSClient"]
+            dependencies: ["BBFImage", "BBFSystem", "CBBFTLS", "PostgresClient", "TDSClient"]
         ),
         .executableTarget(name: "bbf-entrypoint", dependencies: ["BBFEntrypoint"]),
 

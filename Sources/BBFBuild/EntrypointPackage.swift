@@ -11,7 +11,7 @@ public enum EntrypointPackage {
 
     /// bbf-entrypoint's targets (the directories under Sources/), dependencies first.
     public static let targets = [
-        "CBBFSupport", "CLibPQ", "CSybDB", "BBFImage", "BBFSystem", "PostgresClient", "TDSClient", "BBFEntrypoint", "bbf-entrypoint",
+        "CBBFSupport", "CBBFTLS", "CLibPQ", "CSybDB", "BBFImage", "BBFSystem", "PostgresClient", "TDSClient", "BBFEntrypoint", "bbf-entrypoint",
     ]
 
     /// The package's files: where each is in the repository, and where it goes

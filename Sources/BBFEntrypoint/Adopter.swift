@@ -22,6 +22,7 @@ struct Adopter {
         if config.babelfishEnabled {
             babelfishVersion = try inspectBabelfish()
         }
+        try context.ensureCertificate()
         try context.refreshManagedConfiguration()
         try context.ensureInclude()
         let state = ClusterState(

@@ -21,6 +21,9 @@ struct Boot {
             Log.warning("BABELFISH_ENABLED=false: starting a Babelfish cluster without its TDS endpoint")
         }
         for remark in try settingRemarks() { Log.warning(remark) }
+        // Before any server starts: the managed configuration names these files.
+        // A data-loaded image (bbf bake) ships without them.
+        try context.ensureCertificate()
         if state.babelfish && config.babelfishEnabled {
             try updateBabelfishIfNeeded()
         }

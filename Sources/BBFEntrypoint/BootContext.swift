@@ -14,6 +14,8 @@ struct BootContext {
     /// The arguments for postgres (after the command name).
     var postgresArguments: [String]
     var environment: [String: String]
+    /// BABELFISH_TLS_CERT_FILE / _KEY_FILE, read and checked by the preflight.
+    var providedCertificate: ProvidedCertificate? = nil
 
     var dataDirectory: String { config.dataDirectory }
 

@@ -42,6 +42,13 @@ public struct EntrypointConfiguration: Equatable, Sendable {
     /// `babelfishpg_tsql.server_collation_name`; nil keeps Babelfish's default.
     public var collation: String?
     public var tdsPort = ImageFacts.tdsPort
+    /// TLS on both ports: `ssl = on` with PGDATA/server.crt and server.key.
+    public var tlsEnabled = true
+    /// `babelfishpg_tds.tds_ssl_encrypt = on`: TDS clients must encrypt.
+    public var tlsRequired = false
+    /// A certificate and key to use instead of a generated pair (both or neither).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
     public var initScriptsDirectory = ImageFacts.initScriptsDirectory
     public var durability = InitDurability.relaxed
     /// Fault injection for tests: `<step>` kills the entrypoint with SIGKILL
@@ -113,6 +120,39 @@ public struct EntrypointConfiguration: Equatable, Sendable {
         if config.babelfishEnabled && config.babelfishUser == config.superuser {
             problems.append("BABELFISH_USER and POSTGRES_USER are both \(config.superuser): the Babelfish login must be its own role.")
             invalid.insert("BABELFISH_USER")
+        }
+        switch (config.tlsCertificateFile, config.tlsKeyFile) {
+        case (_?, nil):
+            problems.append(
+                "BABELFISH_TLS_CERT_FILE is set but BABELFISH_TLS_KEY_FILE is not: set both (the PEM certificate and its PEM private key), or neither for a generated self-signed certificate."
+            )
+            invalid.insert("BABELFISH_TLS_KEY_FILE")
+        case (nil, _?):
+            problems.append(
+                "BABELFISH_TLS_KEY_FILE is set but BABELFISH_TLS_CERT_FILE is not: set both (the PEM certificate and its PEM private key), or neither for a generated self-signed certificate."
+            )
+            invalid.insert("BABELFISH_TLS_CERT_FILE")
+        default:
+            break
+        }
+        if !config.tlsEnabled {
+            if config.tlsRequired {
+                problems.append(
+                    "BABELFISH_TLS=off and BABELFISH_TLS_REQUIRE=true contradict each other: encryption cannot be required without TLS. Unset one of them."
+                )
+                invalid.insert("BABELFISH_TLS_REQUIRE")
+            }
+            for name in ["BABELFISH_TLS_CERT_FILE", "BABELFISH_TLS_KEY_FILE"] where config.explicitlySet.contains(name) {
+                problems.append(
+                    "BABELFISH_TLS=off and \(name) contradict each other: a certificate is of no use without TLS. Unset one of them.")
+                invalid.insert(name)
+            }
+        }
+        if config.tlsRequired && !config.babelfishEnabled {
+            problems.append(
+                "BABELFISH_TLS_REQUIRE=true requires encryption on the TDS port, and BABELFISH_ENABLED=false has none. Unset BABELFISH_TLS_REQUIRE (for the PostgreSQL port, use hostssl lines in pg_hba.conf)."
+            )
+            invalid.insert("BABELFISH_TLS_REQUIRE")
         }
         for name in environment.keys.sorted() where name.hasPrefix("BABELFISH_") && !knownVariables.contains(name) {
             var remark = "unknown variable \(name) is ignored"

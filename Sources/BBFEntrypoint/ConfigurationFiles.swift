@@ -91,6 +91,10 @@ public enum ManagedFiles {
     public static let state = "bbf-entrypoint.state"
     /// Where initdb writes before its files are moved into the data directory.
     public static let initdbStaging = "bbf-entrypoint.initdb"
+    /// The TLS certificate (and chain) and its private key: PostgreSQL's own
+    /// default names, which `bbf bake` leaves out of an image.
+    public static let certificate = "server.crt"
+    public static let privateKey = "server.key"
 
     static let includeComment = "# bbf-entrypoint: managed settings, regenerated on every start. Settings below this line override them."
 
@@ -123,6 +127,15 @@ public enum ManagedFiles {
             "listen_addresses = \(ConfigurationFile.quote(endpoints.listenAddresses))",
             "unix_socket_directories = \(ConfigurationFile.quote(endpoints.socketDirectory))",
         ]
+        if config.tlsEnabled {
+            // Clients that ask for encryption get it; the others still connect
+            // (over TDS: the login is encrypted, the session not, as with SQL Server).
+            lines += [
+                "ssl = on",
+                "ssl_cert_file = \(ConfigurationFile.quote(certificate))",
+                "ssl_key_file = \(ConfigurationFile.quote(privateKey))",
+            ]
+        }
         if config.babelfishEnabled {
             lines += [
                 "shared_preload_libraries = 'babelfishpg_tds'",
@@ -131,6 +144,9 @@ public enum ManagedFiles {
                 // lines per health check. 0 logs none; 1-3 are for debugging TDS.
                 "babelfishpg_tds.tds_debug_log_level = 0",
             ]
+            if config.tlsEnabled && config.tlsRequired {
+                lines.append("babelfishpg_tds.tds_ssl_encrypt = on")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -91,7 +91,8 @@ public enum Entrypoint {
             try ensureSocketDirectory(config)
         }
         let context = BootContext(
-            config: config, installation: installation, postgresArguments: postgresArguments, environment: environment)
+            config: config, installation: installation, postgresArguments: postgresArguments, environment: environment,
+            providedCertificate: checked.providedCertificate)
         try act(on: decision, context: context, adoptionEvidence: checked.adoptionEvidence)
         try execPostgres(context)
     }
@@ -101,7 +102,9 @@ public enum Entrypoint {
     static func preflight(postgresArguments: [String], environment: [String: String]) throws -> PreflightOutcome {
         let facts = PreflightFacts.gather(postgresArguments: postgresArguments, environment: environment)
         for warning in facts.reading.configuration.warnings { Log.warning(warning) }
-        return try Preflight.evaluate(facts).get()
+        let outcome = try Preflight.evaluate(facts).get()
+        for warning in outcome.warnings { Log.warning(warning) }
+        return outcome
     }
 
     static func postgresAccount() throws -> UserAccount {

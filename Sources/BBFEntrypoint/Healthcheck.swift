@@ -53,8 +53,11 @@ public enum Healthcheck {
         guard let host = probeHost(forListenAddresses: postmaster.listenAddress ?? "") else {
             throw Unhealthy(description: "PostgreSQL listens on no TCP address yet")
         }
+        // Without TLS: the start-up exchange is the question, and a handshake
+        // (with OpenSSL's initialisation) would only add to every check.
         let ping = PostgresConnection.ping([
             "host": host, "port": String(port), "connect_timeout": "2", "dbname": "postgres", "user": config.superuser,
+            "sslmode": "disable",
         ])
         guard ping == .ok else {
             throw Unhealthy(description: "PostgreSQL does not accept TCP connections on \(host):\(port) (\(ping))")
@@ -78,8 +81,9 @@ public enum Healthcheck {
                 throw Unhealthy(description: "babelfishpg_tds is not loaded (no babelfishpg_tds.port setting)")
             }
             do {
-                let response = try Prelogin.probe(host: host, port: tdsPort, timeoutMilliseconds: 1000)
-                summary += ", TDS on \(host):\(tdsPort) (server version \(response.version))"
+                let response = try TDSProbe.run(host: host, port: tdsPort, timeoutMilliseconds: 1000)
+                let tls = response.tls.map { ", encryption required: \($0) handshake" } ?? ""
+                summary += ", TDS on \(host):\(tdsPort) (server version \(response.version)\(tls))"
             } catch {
                 throw Unhealthy(description: "TDS does not answer on \(host):\(tdsPort): \(error)")
             }

@@ -6,6 +6,8 @@ public enum InitStep: String, Sendable, CaseIterable {
     case initdb
     /// Move the new cluster from the staging directory into PGDATA.
     case installCluster = "install-cluster"
+    /// PGDATA/server.crt and server.key: a new self-signed pair, or the provided one.
+    case writeCertificate = "write-certificate"
     /// The managed configuration file, its include, pg_hba.conf.
     case writeConfiguration = "write-configuration"
     /// A server on a private socket only.
@@ -34,7 +36,9 @@ public enum InitStep: String, Sendable, CaseIterable {
 /// Which steps a first boot runs. Pure.
 public enum InitPlan {
     public static func steps(for config: EntrypointConfiguration, hasInitScripts: Bool) -> [InitStep] {
-        var steps: [InitStep] = [.begin, .initdb, .installCluster, .writeConfiguration, .startTemporaryServer]
+        var steps: [InitStep] = [.begin, .initdb, .installCluster]
+        if config.tlsEnabled { steps.append(.writeCertificate) }
+        steps += [.writeConfiguration, .startTemporaryServer]
         if config.superuserPassword != nil { steps.append(.setSuperuserPassword) }
         if config.babelfishEnabled { steps.append(.createLogin) }
         if config.babelfishEnabled || config.extraDatabase != nil { steps.append(.createDatabases) }

@@ -76,6 +76,7 @@ final class Initializer {
         case .begin: try begin()
         case .initdb: try initdb()
         case .installCluster: try installCluster()
+        case .writeCertificate: try context.ensureCertificate()
         case .writeConfiguration: try writeConfiguration()
         case .startTemporaryServer:
             server = try TemporaryServer.start(

@@ -1,5 +1,11 @@
 import BBFSystem
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Everything the entrypoint learns before it writes a file: the
 /// environment, the PostgreSQL installation, the data directory and who this
 /// process runs as. Gathering it only reads; `Preflight.evaluate` (pure)
@@ -16,6 +22,10 @@ struct PreflightFacts {
     var clusterFiles: ClusterConfigurationFiles?
     var postgresArguments: [String]
     var identity: ProcessIdentity
+    /// BABELFISH_TLS_CERT_FILE and _KEY_FILE as read, when both are set and TLS is on.
+    var providedTLS: ProvidedTLSFiles? = nil
+    /// Unix time, for the provided certificate's validity.
+    var now: Int64 = 0
 
     /// Reads the facts; changes nothing.
     static func gather(postgresArguments: [String], environment: [String: String]) -> PreflightFacts {
@@ -32,10 +42,17 @@ struct PreflightFacts {
                 clusterFiles = ClusterConfigurationFiles.read(config.dataDirectory)
             }
         }
+        var providedTLS: ProvidedTLSFiles?
+        if config.tlsEnabled, let certificate = config.tlsCertificateFile, let key = config.tlsKeyFile,
+            reading.invalidVariables.isDisjoint(with: ["BABELFISH_TLS_CERT_FILE", "BABELFISH_TLS_KEY_FILE"])
+        {
+            providedTLS = ProvidedTLSFiles.read(certificatePath: certificate, keyPath: key)
+        }
         return PreflightFacts(
             reading: reading, installation: installation,
             missingBabelfishFiles: (try? installation.get())?.missingBabelfishFiles() ?? [],
-            snapshot: snapshot, clusterFiles: clusterFiles, postgresArguments: postgresArguments, identity: .current())
+            snapshot: snapshot, clusterFiles: clusterFiles, postgresArguments: postgresArguments, identity: .current(),
+            providedTLS: providedTLS, now: Int64(time(nil)))
     }
 }
 
@@ -46,6 +63,10 @@ struct PreflightOutcome {
     var decision: DataDirectoryDecision
     /// For `.adopt` in Babelfish mode: what the settings files say.
     var adoptionEvidence: BabelfishEvidence?
+    /// The checked BABELFISH_TLS_CERT_FILE / _KEY_FILE pair.
+    var providedCertificate: ProvidedCertificate? = nil
+    /// To log (e.g. a provided certificate out of its validity period).
+    var warnings: [String] = []
 }
 
 enum Preflight {
@@ -56,6 +77,8 @@ enum Preflight {
     static func evaluate(_ facts: PreflightFacts) -> Result<PreflightOutcome, EntrypointError> {
         let config = facts.reading.configuration
         var problems = facts.reading.problems.map { EntrypointError(.invalidConfiguration, $0) }
+        let tls = facts.providedTLS?.check(now: facts.now)
+        problems += (tls?.problems ?? []).map { EntrypointError(.invalidConfiguration, $0) }
         var installation: PostgresInstallation?
         switch facts.installation {
         case .success(let found): installation = found
@@ -113,7 +136,9 @@ enum Preflight {
         }
         if problems.isEmpty, let installation, let decision {
             return .success(
-                PreflightOutcome(config: config, installation: installation, decision: decision, adoptionEvidence: evidence))
+                PreflightOutcome(
+                    config: config, installation: installation, decision: decision, adoptionEvidence: evidence,
+                    providedCertificate: tls?.provided, warnings: tls?.warnings ?? []))
         }
         return .failure(combined(problems))
     }

@@ -172,6 +172,38 @@ public struct EntrypointVariable: Sendable {
                 return nil
             }),
         EntrypointVariable(
+            "BABELFISH_TLS", help: "off serves no TLS; on: TLS on 5432 and the TDS port, for clients that ask",
+            default: { $0.tlsEnabled ? "on" : "off" },
+            apply: { value, config in
+                guard let enabled = parseBoolean(value) else { return "BABELFISH_TLS=\(value) is not valid: use on (the default) or off." }
+                config.tlsEnabled = enabled
+                return nil
+            }),
+        EntrypointVariable(
+            "BABELFISH_TLS_REQUIRE", help: "true refuses TDS clients that do not encrypt (babelfishpg_tds.tds_ssl_encrypt)",
+            default: { String($0.tlsRequired) },
+            apply: { value, config in
+                guard let required = parseBoolean(value) else {
+                    return "BABELFISH_TLS_REQUIRE=\(value) is not a boolean: use true or false (the default)."
+                }
+                config.tlsRequired = required
+                return nil
+            }),
+        EntrypointVariable(
+            "BABELFISH_TLS_CERT_FILE", help: "your PEM certificate (and chain), copied into PGDATA at every start",
+            default: { $0.tlsCertificateFile }, withoutDefault: "a self-signed one is generated",
+            apply: { path, config in
+                config.tlsCertificateFile = path
+                return nil
+            }),
+        EntrypointVariable(
+            "BABELFISH_TLS_KEY_FILE", help: "its unencrypted PEM private key, copied into PGDATA (0600) at every start",
+            default: { $0.tlsKeyFile }, withoutDefault: "generated with the certificate",
+            apply: { path, config in
+                config.tlsKeyFile = path
+                return nil
+            }),
+        EntrypointVariable(
             "BABELFISH_INITDB_DIR", help: "init scripts directory", default: { $0.initScriptsDirectory },
             apply: { directory, config in
                 config.initScriptsDirectory = normalized(directory)
@@ -181,11 +213,8 @@ public struct EntrypointVariable: Sendable {
             "BABELFISH_ENABLED", help: "false runs plain PostgreSQL, without Babelfish or TDS",
             default: { String($0.babelfishEnabled) },
             apply: { enabled, config in
-                switch enabled.lowercased() {
-                case "true", "1", "yes", "on": config.babelfishEnabled = true
-                case "false", "0", "no", "off": config.babelfishEnabled = false
-                default: return "BABELFISH_ENABLED=\(enabled) is not a boolean: use true or false."
-                }
+                guard let parsed = parseBoolean(enabled) else { return "BABELFISH_ENABLED=\(enabled) is not a boolean: use true or false." }
+                config.babelfishEnabled = parsed
                 return nil
             }),
         EntrypointVariable(
@@ -229,5 +258,14 @@ public struct EntrypointVariable: Sendable {
             lines.append("  " + label + String(repeating: " ", count: width - label.count + 2) + "\(variable.help) (\(shown))")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// true, 1, yes, on / false, 0, no, off (any case); nil otherwise.
+func parseBoolean(_ text: String) -> Bool? {
+    switch text.lowercased() {
+    case "true", "1", "yes", "on": return true
+    case "false", "0", "no", "off": return false
+    default: return nil
     }
 }

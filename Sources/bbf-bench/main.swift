@@ -9,6 +9,8 @@ import BBFSystem
 //   1. process start -> exec of postgres on an initialized data directory
 //   2. first-boot phases, relaxed vs strict durability
 //   3. health check latency, binary size
+//   4. the TLS certificate: in-process generation (first boot), the checks of
+//      a later boot, and the openssl shell-out it replaces
 //
 // Usage: bbf-bench [--postgres-bin DIR] [--babelfish-home DIR] [--runs N] [--boots N]
 
@@ -55,6 +57,12 @@ enum Cleanup {
     static var server: ChildProcess?
 
     static func run() {
+        stopServer()
+        if let scratch { try? FileSystem.removeTree(scratch) }
+        scratch = nil
+    }
+
+    static func stopServer() {
         if let server, server.poll() == nil {
             server.send(SIGINT)
             if server.wait(timeoutMilliseconds: 30_000) == nil {
@@ -63,8 +71,6 @@ enum Cleanup {
             }
         }
         server = nil
-        if let scratch { try? FileSystem.removeTree(scratch) }
-        scratch = nil
     }
 }
 
@@ -206,7 +212,21 @@ fastPath["PATH"] = "\(fakeBin):/usr/bin:/bin"
 fastPath["POSTGRES_PASSWORD"] = nil
 fastPath["BABELFISH_PASSWORD"] = nil
 
+// A second initialized directory with BABELFISH_TLS=off, booted in turn with
+// the first: the difference is what looking at server.crt costs a later boot.
+let bootRootWithoutTLS = freshDirectory()
+var withoutTLSEnvironment = baseEnvironment(bin: plainBin, root: bootRootWithoutTLS, babelfish: false)
+withoutTLSEnvironment["BABELFISH_TLS"] = "off"
+guard timedRun(entrypoint, ["postgres", "-C", "data_directory"], environment: withoutTLSEnvironment).1.isSuccess else {
+    fail("the initializing run with BABELFISH_TLS=off failed")
+}
+var fastPathWithoutTLS = withoutTLSEnvironment
+fastPathWithoutTLS["PATH"] = fastPath["PATH"]
+fastPathWithoutTLS["POSTGRES_PASSWORD"] = nil
+fastPathWithoutTLS["BABELFISH_PASSWORD"] = nil
+
 var toExec: [Double] = []
+var toExecWithoutTLS: [Double] = []
 var trueAlone: [Double] = []
 var realPostgres: [Double] = []
 var realThroughEntrypoint: [Double] = []
@@ -215,6 +235,9 @@ for _ in 0..<options.runs {
     guard statusA.isSuccess else { fail("boot path failed: \(statusA)") }
     toExec.append(a)
     trueAlone.append(timedRun("/bin/true", [], environment: fastPath).0)
+    let (b, statusB) = timedRun(entrypoint, ["postgres"], environment: fastPathWithoutTLS)
+    guard statusB.isSuccess else { fail("boot path without TLS failed: \(statusB)") }
+    toExecWithoutTLS.append(b)
 }
 let realRuns = max(20, options.runs / 5)
 for _ in 0..<realRuns {
@@ -225,11 +248,15 @@ for _ in 0..<realRuns {
 let execStats = Stats(samples: toExec)
 let trueStats = Stats(samples: trueAlone)
 let overhead = execStats.median - trueStats.median
+let withoutTLSStats = Stats(samples: toExecWithoutTLS)
 print("1. Boot of an initialized directory: process start -> exec of postgres (\(options.runs) runs)")
 print("   entrypoint + /bin/true as postgres   median \(format(execStats.median)) ms   p90 \(format(execStats.p90)) ms")
 print("   /bin/true alone                      median \(format(trueStats.median)) ms")
 print(
     "   => entrypoint start to exec          \(format(overhead)) ms   (target < 20 ms: \(overhead < 20 ? "met" : "NOT met"), \(format(20 / max(overhead, 0.001), 1))x headroom)"
+)
+print(
+    "   the same, BABELFISH_TLS=off (in turn) median \(format(withoutTLSStats.median)) ms   => looking at server.crt: \(format(execStats.median - withoutTLSStats.median)) ms"
 )
 let realEntry = Stats(samples: realThroughEntrypoint)
 let realDirect = Stats(samples: realPostgres)
@@ -289,9 +316,13 @@ func firstBootPhases(bin: String, babelfish: Bool, durability: String) -> (total
     return (totals, phases, order)
 }
 
+/// write-certificate's median in the last first boots reported (relaxed).
+var firstBootCertificateStep: Double?
+
 @MainActor
 func reportFirstBoot(title: String, bin: String, babelfish: Bool) {
     let relaxed = firstBootPhases(bin: bin, babelfish: babelfish, durability: "relaxed")
+    if let samples = relaxed.phases["write-certificate"] { firstBootCertificateStep = Stats(samples: samples).median }
     let strict = firstBootPhases(bin: bin, babelfish: babelfish, durability: "strict")
     print("\(title) (median of \(options.boots) first boots each, ms)")
     print("   \(pad("phase", 28)) \(pad("relaxed", 9)) \(pad("strict", 9)) strict/relaxed")
@@ -318,33 +349,110 @@ if let home = options.babelfishHome {
 
 // MARK: 4. health check
 
-let healthRoot = freshDirectory()
-var healthEnvironment = baseEnvironment(
-    bin: options.babelfishHome.map { $0 + "/bin" } ?? plainBin, root: healthRoot, babelfish: options.babelfishHome != nil)
-let port = (try? Network.freeLoopbackPort()) ?? 45432
-guard
-    let server = try? ChildProcess.spawn(
-        executable: entrypoint, arguments: ["postgres", "-c", "port=\(port)"], environment: healthEnvironment,
-        stdin: .null, stdout: .null, stderr: .null)
-else { fail("cannot start a server for the health check") }
-Cleanup.server = server
-let waitStart = Instant.now()
-healthEnvironment["POSTGRES_PASSWORD"] = nil
-healthEnvironment["BABELFISH_PASSWORD"] = nil
-while timedRun(entrypoint, ["healthcheck"], environment: healthEnvironment).1 != .exited(0) {
-    if server.poll() != nil || waitStart.millisecondsElapsed() > 60_000 { fail("the server for the health check did not come up") }
-    sleep(milliseconds: 50)
+/// Starts a server with `extra` settings and times the health check on it.
+@MainActor
+func healthcheckLatency(_ extra: [String: String]) -> (Stats, String) {
+    let healthRoot = freshDirectory()
+    var healthEnvironment = baseEnvironment(
+        bin: options.babelfishHome.map { $0 + "/bin" } ?? plainBin, root: healthRoot, babelfish: options.babelfishHome != nil)
+    healthEnvironment.merge(extra) { $1 }
+    let port = (try? Network.freeLoopbackPort()) ?? 45432
+    guard
+        let server = try? ChildProcess.spawn(
+            executable: entrypoint, arguments: ["postgres", "-c", "port=\(port)"], environment: healthEnvironment,
+            stdin: .null, stdout: .null, stderr: .null)
+    else { fail("cannot start a server for the health check") }
+    Cleanup.server = server
+    let waitStart = Instant.now()
+    healthEnvironment["POSTGRES_PASSWORD"] = nil
+    healthEnvironment["BABELFISH_PASSWORD"] = nil
+    while timedRun(entrypoint, ["healthcheck"], environment: healthEnvironment).1 != .exited(0) {
+        if server.poll() != nil || waitStart.millisecondsElapsed() > 60_000 { fail("the server for the health check did not come up") }
+        sleep(milliseconds: 50)
+    }
+    var health: [Double] = []
+    for _ in 0..<max(20, options.runs / 5) {
+        health.append(timedRun(entrypoint, ["healthcheck"], environment: healthEnvironment).0)
+    }
+    Cleanup.stopServer()
+    return (Stats(samples: health), "\(health.count) runs\(options.babelfishHome != nil ? ", PostgreSQL + TDS" : ", PostgreSQL only")")
 }
-var health: [Double] = []
-for _ in 0..<max(20, options.runs / 5) {
-    health.append(timedRun(entrypoint, ["healthcheck"], environment: healthEnvironment).0)
-}
-Cleanup.run()
-let healthStats = Stats(samples: health)
-print(
-    "4. bbf-entrypoint healthcheck on a running server (\(health.count) runs\(options.babelfishHome != nil ? ", PostgreSQL + TDS" : ", PostgreSQL only"))"
-)
+
+let (healthStats, healthRuns) = healthcheckLatency([:])
+print("4. bbf-entrypoint healthcheck on a running server (\(healthRuns))")
 print(
     "   median \(format(healthStats.median)) ms   p90 \(format(healthStats.p90)) ms   (\(format(1000 / max(healthStats.median, 0.001), 0))/s; Docker's default timeout is 30 s)"
 )
+let (withoutTLSHealth, _) = healthcheckLatency(["BABELFISH_TLS": "off"])
+print("   with BABELFISH_TLS=off: median \(format(withoutTLSHealth.median)) ms   p90 \(format(withoutTLSHealth.p90)) ms")
+if options.babelfishHome != nil {
+    let (required, _) = healthcheckLatency(["BABELFISH_TLS_REQUIRE": "true"])
+    print(
+        "   with BABELFISH_TLS_REQUIRE=true (PRELOGIN + TLS handshake): median \(format(required.median)) ms   p90 \(format(required.p90)) ms"
+    )
+}
+print("")
+
+// MARK: 5. the TLS certificate
+
+print("5. TLS certificate (P-256 ECDSA, self-signed, \(TLSPolicy.validityDays) days)")
+let names = TLSPolicy.alternativeNames(hostname: "bench-host")
+@MainActor
+func makeCertificate() -> TLSMaterial {
+    do {
+        return try TLSCrypto.makeSelfSigned(
+            commonName: TLSPolicy.commonName, organization: TLSPolicy.organization, dnsNames: names.dns, ipAddresses: names.ip,
+            notBefore: Int64(time(nil)) - TLSPolicy.backdatingSeconds, validityDays: TLSPolicy.validityDays)
+    } catch {
+        fail("generating a certificate failed: \(error)")
+    }
+}
+let coldStart = Instant.now()
+var material = makeCertificate()
+let cold = coldStart.millisecondsElapsed()
+var inProcess: [Double] = []
+var inspections: [Double] = []
+var summaries: [Double] = []
+for _ in 0..<max(20, options.runs / 5) {
+    let start = Instant.now()
+    material = makeCertificate()
+    inProcess.append(start.millisecondsElapsed())
+    let inspectStart = Instant.now()
+    _ = try? TLSCrypto.inspect(certificate: material.certificate)
+    inspections.append(inspectStart.millisecondsElapsed())
+    let summaryStart = Instant.now()
+    guard CertificateSummary.read(pem: material.certificate) != nil else { fail("the hand reader did not read a generated certificate") }
+    summaries.append(summaryStart.millisecondsElapsed())
+}
+print(
+    "   in-process key + certificate: first in a process \(format(cold)) ms (OpenSSL's initialisation), then median \(format(Stats(samples: inProcess).median)) ms"
+)
+if let writeCertificate = firstBootCertificateStep {
+    print(
+        "   first-boot step write-certificate (generation + two fsynced files), median: \(format(writeCertificate, 1)) ms   (target < 50 ms: \(writeCertificate < 50 ? "met" : "NOT met"))"
+    )
+}
+print(
+    "   a later boot's look at server.crt (dates, ours or not): by hand \(format(Stats(samples: summaries).median, 3)) ms; OpenSSL, warm, \(format(Stats(samples: inspections).median, 3)) ms (cold, a first OpenSSL decoding in a process costs milliseconds)"
+)
+if let openssl = findExecutable("openssl", path: "/usr/bin:/bin:/usr/local/bin") {
+    let out = scratch + "/openssl-pair"
+    var shellOut: [Double] = []
+    for _ in 0..<20 {
+        let (ms, status) = timedRun(
+            openssl,
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", out + ".key", "-out",
+                out + ".crt", "-days", "825", "-subj", "/CN=localhost", "-addext",
+                "subjectAltName=DNS:localhost,DNS:bench-host,IP:127.0.0.1,IP:::1",
+            ], environment: ["PATH": "/usr/bin:/bin"])
+        guard status.isSuccess else { fail("openssl req failed: \(status)") }
+        shellOut.append(ms)
+    }
+    let median = Stats(samples: shellOut).median
+    print(
+        "   the same with the openssl command (a process per boot): median \(format(median)) ms, \(format(median / max(Stats(samples: inProcess).median, 0.001), 0))x the in-process figure"
+    )
+}
 _ = initMs
+Cleanup.run()

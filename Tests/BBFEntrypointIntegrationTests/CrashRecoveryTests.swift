@@ -17,7 +17,7 @@ struct CrashRecoveryTests {
     @Test(
         "SIGKILL of the entrypoint before each step, then a boot that recovers",
         arguments: [
-            "begin", "initdb", "install-cluster", "write-configuration", "start-temporary-server",
+            "begin", "initdb", "install-cluster", "write-certificate", "write-configuration", "start-temporary-server",
             "set-superuser-password", "create-databases", "run-init-scripts", "stop-temporary-server", "sync", "commit",
         ])
     func killedBeforeStep(step: String) throws {

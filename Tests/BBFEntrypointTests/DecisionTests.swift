@@ -127,8 +127,8 @@ struct InitPlanTests {
         config.babelfishPassword = "b"
         #expect(
             InitPlan.steps(for: config, hasInitScripts: true) == [
-                .begin, .initdb, .installCluster, .writeConfiguration, .startTemporaryServer, .setSuperuserPassword,
-                .createLogin, .createDatabases, .createExtension, .configureBabelfish, .initializeBabelfish,
+                .begin, .initdb, .installCluster, .writeCertificate, .writeConfiguration, .startTemporaryServer,
+                .setSuperuserPassword, .createLogin, .createDatabases, .createExtension, .configureBabelfish, .initializeBabelfish,
                 .runInitScripts, .stopTemporaryServer, .sync, .commit,
             ])
     }
@@ -139,9 +139,11 @@ struct InitPlanTests {
         config.babelfishEnabled = false
         #expect(
             InitPlan.steps(for: config, hasInitScripts: false) == [
-                .begin, .initdb, .installCluster, .writeConfiguration, .startTemporaryServer,
+                .begin, .initdb, .installCluster, .writeCertificate, .writeConfiguration, .startTemporaryServer,
                 .stopTemporaryServer, .sync, .commit,
             ])
+        config.tlsEnabled = false
+        #expect(!InitPlan.steps(for: config, hasInitScripts: false).contains(.writeCertificate))
         config.extraDatabase = "app"
         #expect(InitPlan.steps(for: config, hasInitScripts: false).contains(.createDatabases))
     }

@@ -212,12 +212,14 @@ ARG ENTRYPOINT_FROM
 RUN set -eux; apt-get update; \
     apt-get install --yes --no-install-recommends \
         freetds-dev \
-        libpq-dev; \
+        libpq-dev \
+        libssl-dev; \
     apt-get clean; \
     rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 COPY docker/entrypoint/Package.swift Package.swift
 COPY Sources/CBBFSupport/ Sources/CBBFSupport/
+COPY Sources/CBBFTLS/ Sources/CBBFTLS/
 COPY Sources/CLibPQ/ Sources/CLibPQ/
 COPY Sources/CSybDB/ Sources/CSybDB/
 COPY Sources/BBFImage/ Sources/BBFImage/

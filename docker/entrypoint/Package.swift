@@ -24,13 +24,14 @@ let package = Package(
             providers: [.apt(["freetds-dev"]), .brew(["freetds"])]
         ),
         .target(name: "CBBFSupport"),
+        .target(name: "CBBFTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "BBFImage"),
         .target(name: "BBFSystem", dependencies: ["CBBFSupport"]),
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
         .target(name: "TDSClient", dependencies: ["CSybDB", "BBFSystem"]),
         .target(
             name: "BBFEntrypoint",
-            dependencies: ["BBFImage", "BBFSystem", "PostgresClient", "TDSClient"]
+            dependencies: ["BBFImage", "BBFSystem", "CBBFTLS", "PostgresClient", "TDSClient"]
         ),
         .executableTarget(name: "bbf-entrypoint", dependencies: ["BBFEntrypoint"]),
     ],
