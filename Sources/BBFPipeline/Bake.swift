@@ -230,7 +230,7 @@ public final class BakeRunner {
 
     /// What never goes into the image: runtime files a clean start recreates.
     static func leaveOut(_ relative: String) -> Bool {
-        ["postmaster.pid", "postmaster.opts", "server.key", "server.crt", "server.req"].contains(relative)
+        ["postmaster.pid", "postmaster.opts", "server.key", "server.crt", "server.req", "server.key.tmp", "server.crt.tmp"].contains(relative)
             || (relative.hasPrefix("pg_stat_tmp/")) || relative.hasPrefix("log/") || relative.hasSuffix("/pg_internal.init")
             || relative == "pg_internal.init"
     }

@@ -158,7 +158,7 @@ struct BabelfishTests {
         crashing["BBF_ENTRYPOINT_CRASH_AT"] = step
         let crashed = try sandbox.run(sandbox.postgresArguments, environment: crashing)
         #expect(crashed.status == .signaled(SIGKILL))
-        #expect(!postgresRunning(on: sandbox.dataDirectory))
+        #expect(noPostgresRemains(on: sandbox.dataDirectory))
         let server = try sandbox.start(environment: environment)
         #expect(server.log.contains("holds an initialization that was interrupted"))
         #expect(try sandbox.tsql("SELECT name FROM sys.databases WHERE name = 'crashdb'").contains("crashdb"))

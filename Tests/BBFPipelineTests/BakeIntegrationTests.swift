@@ -119,7 +119,11 @@ struct BakeIntegrationTests {
             try FileSystem.createDirectory(data, permissions: 0o700)
             _ = chown(data, owner.uid, owner.gid)
             try extractDataLayer(layout: layout, into: data, owner: owner)
+            #expect(!FileSystem.exists(data + "/server.key") && !FileSystem.exists(data + "/server.crt"), "no TLS key in the image")
+            #expect(!FileSystem.exists(data + "/postmaster.opts") && !FileSystem.exists(data + "/postmaster.pid"))
+            #expect(FileSystem.exists(data + "/bbf-snapshot.json"))
         }
+        #expect(FileSystem.exists(booted.dataDirectory + "/server.key"), "the developer's first boot makes its own key")
         #expect(!booted.log.contains("initialization complete"), "booted as an existing cluster: \(booted.log)")
         let connection = try booted.connect(database: "babelfish_db")
         #expect(try connection.execute("SELECT count(*) FROM orders WHERE customer NOT LIKE 'masked %'").scalar == "0")

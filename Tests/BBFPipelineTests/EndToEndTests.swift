@@ -21,6 +21,9 @@ struct EndToEndTests {
     func endToEnd() throws {
         let docker = try #require(DockerEngine.available)
         let engine = try #require(engineImage)
+        guard try docker.servesTDS(engine) else {
+            try Test.cancel("BBF_TEST_ENGINE_IMAGE=\(engine) has no Babelfish (a plain-PostgreSQL stand-in): this test needs a Babelfish engine image")
+        }
         let s3 = try Shared.get(Shared.moto)
         let bucket = try Shared.bucket(s3)
         let registry = try withServer { try LocalRegistry() }
