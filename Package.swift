@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // Tests only: reading rendered Kubernetes manifests.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries, linked dynamically from the system.
@@ -100,6 +102,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFSystem", "bbf"]),
+        // deploy/kubernetes: rendered, validated, policy-checked, and run as written under Docker.
+        .testTarget(
+            name: "BBFDeployTests", dependencies: ["BBFContainer", "BBFSystem", "BBFTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )
