@@ -58,7 +58,7 @@ struct PodRunTests {
         #expect(environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9000" && environment["AWS_SECRET_ACCESS_KEY"] == "key")
         #expect(environment["HOME"] == "/work" && environment["TMPDIR"] == "/work/tmp")
         #expect(plan.user == 999 && plan.group == 999 && plan.supplementaryGroups == [999])
-        #expect(plan.mounts.contains(.emptyDir(volume: "work", path: "/work", sizeBytes: try Quantity.bytes("6Gi"))))
+        #expect(plan.mounts.contains(.emptyDir(volume: "work", path: "/work", sizeBytes: try Quantity.bytes("4Gi"))))
         #expect(
             plan.mounts.contains(.files(volume: "dev-db-ca", path: "/certs", files: [], group: 999)),
             "an absent optional ConfigMap is an empty directory")
