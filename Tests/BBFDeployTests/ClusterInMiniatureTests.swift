@@ -170,3 +170,75 @@ struct ClusterInMiniatureTests {
         #expect(!run.mountSources.contains { $0.contains(".sock") }, "\(run.mountSources)", sourceLocation: sourceLocation)
     }
 }
+
+/// Any image with a POSIX shell and coreutils (the plain engine image CI builds will do).
+let probeImage = [pipelineImage, engineImage, ProcessEnvironment.current()["BBF_TEST_PLAIN_ENGINE_IMAGE"]].compactMap { $0 }.first {
+    !$0.isEmpty
+}
+
+@Suite(
+    "The reproduction is faithful: inside the container, what the manifests promise",
+    .serialized,
+    .enabled(
+        if: probeImage != nil, "needs an image with /bin/sh: BBF_TEST_PIPELINE_IMAGE, BBF_TEST_ENGINE_IMAGE or BBF_TEST_PLAIN_ENGINE_IMAGE"),
+    .enabled(if: DockerEngine.available != nil, Comment(rawValue: DockerEngine.reason)),
+    .enabled(if: getuid() == 0, "needs root: the Secrets' files are written root:fsGroup as the kubelet writes them"))
+struct ReproductionTests {
+    @Test(
+        "The bake's pod, its command swapped for a probe: uid 999 in group 999, read-only root, capped writable tmpfs volumes, the Secret's file root:999 0440, no capabilities, no new privileges, seccomp on, no engine socket"
+    )
+    func probe() throws {
+        let docker = try #require(DockerEngine.available)
+        let image = try #require(probeImage)
+        let manifests = try skippingIfMissing { try RenderedManifests(yaml: try Deployment.renderOverlay("local")) }
+        let settings = try manifests.settings()
+        var job = try manifests.cronJob("bbf-bake")
+        job.spec.jobTemplate.spec.template.spec.containers[0].image = image
+        job.spec.jobTemplate.spec.template.spec.containers[0].command = ["/bin/sh", "-c", Self.probe]
+        job.spec.jobTemplate.spec.template.spec.containers[0].args = []
+        let scratch = try Scratch()
+        let cluster = MiniatureCluster(
+            docker: docker, scratch: scratch,
+            state: ClusterState(
+                configMaps: [settings.metadata.name: settings.data ?? [:]],
+                secrets: [
+                    "bbf-aws-credentials": ["AWS_ACCESS_KEY_ID": "probe-id", "AWS_SECRET_ACCESS_KEY": "probe-secret"],
+                    "bbf-login-passwords": ["passwords": "*=Probe-1\n"], "bbf-registry-auth": [".dockerconfigjson": #"{"auths":{}}"#],
+                ]))
+        let run = try cluster.run(job, timeoutSeconds: 120)
+        try #require(run.finished.succeeded, "\(run.finished.output)")
+        let facts = Dictionary(
+            run.finished.standardOutput.split(separator: "\n").compactMap { line -> (String, String)? in
+                guard let equals = line.firstIndex(of: "=") else { return nil }
+                return (String(line[..<equals]), String(line[line.index(after: equals)...]))
+            }
+        ) { $1 }
+        #expect(facts["uid"] == "999" && facts["groups"]?.split(separator: " ").contains("999") == true, "\(facts)")
+        #expect(facts["rootfs"] == "read-only" && facts["work"] == "writable" && facts["tmp"] == "writable", "\(facts)")
+        #expect(facts["work-kb"] == String(8 * 1024 * 1024) && facts["shm-kb"] == String(256 * 1024), "tmpfs at the sizeLimit: \(facts)")
+        #expect(facts["passwords"] == "440 0 999 readable", "\(facts)")
+        #expect(facts["registry"] == "440 0 999 readable", "\(facts)")
+        #expect(facts["post-restore"] == "empty", "an absent optional ConfigMap is an empty directory: \(facts)")
+        #expect(facts["CapEff"] == "0000000000000000" && facts["NoNewPrivs"] == "1" && facts["Seccomp"] == "2", "\(facts)")
+        #expect(facts["socket"] == "none" && facts["home"] == "/work" && facts["tmpdir"] == "/work/tmp", "\(facts)")
+        #expect(facts["repository"] == settings.data?["BBF_TARGET_REPOSITORY"], "\(facts)")
+        #expect(facts["aws-secret"] == "set", "\(facts)")
+        ClusterInMiniatureTests.expectRestricted(run)
+    }
+
+    static let probe = #"""
+        echo "uid=$(id -u)"; echo "groups=$(id -G)"
+        if touch /probe 2>/dev/null; then echo rootfs=writable; else echo rootfs=read-only; fi
+        touch /work/probe && echo work=writable; touch /work/tmp/probe && echo tmp=writable
+        echo "work-kb=$(df -k /work | awk 'NR==2 {print $2}')"; echo "shm-kb=$(df -k /dev/shm | awk 'NR==2 {print $2}')"
+        for f in passwords:/secrets/logins/passwords registry:/secrets/registry/config.json; do
+            path=${f#*:}; if head -c1 "$path" >/dev/null 2>&1; then r=readable; else r=unreadable; fi
+            echo "${f%%:*}=$(stat -L -c '%a %u %g' "$path") $r"
+        done
+        if [ -z "$(ls -A /post-restore)" ]; then echo post-restore=empty; else echo post-restore=files; fi
+        grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status | tr -d ' \t' | tr ':' '='
+        if ls /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock >/dev/null 2>&1; then echo socket=present; else echo socket=none; fi
+        echo "home=$HOME"; echo "tmpdir=$TMPDIR"; echo "repository=$BBF_TARGET_REPOSITORY"
+        if [ -n "$AWS_SECRET_ACCESS_KEY" ]; then echo aws-secret=set; fi
+        """#
+}
