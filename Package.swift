@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 in bbf: source archives, backups, image layers (never in bbf-entrypoint).
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         // Tests only: reading rendered Kubernetes manifests.
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "BBFSystem", dependencies: ["CBBFSupport"]),
         // libpq: one owner of the connection, errors with SQLSTATE.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // TDS 7.4 in Swift (no Foundation): packets, PRELOGIN, LOGIN7, SQL batches, the whole token stream.
+        .target(name: "TDSWire", dependencies: ["BBFSystem"]),
         // TDS: SQL batches through FreeTDS db-lib, and a PRELOGIN probe.
         .target(name: "TDSClient", dependencies: ["CSybDB", "BBFSystem"]),
         // The entrypoint's logic: configuration, decisions, the boot flow.
@@ -55,7 +58,7 @@ let package = Package(
         ),
 
         // Ordinary child processes (pg_dump, psql, aws, skopeo, docker) through Foundation.Process.
-        .target(name: "BBFProcess"),
+        .target(name: "BBFProcess", dependencies: ["BBFSystem"]),
         // Images without a daemon (OCI layouts, deterministic layers, skopeo) and the container engines.
         .target(name: "BBFContainer", dependencies: ["BBFArchive", "BBFProcess", "BBFSystem"]),
         // The pipeline: backup archives and manifests, bbf backup, bbf bake.
@@ -66,14 +69,27 @@ let package = Package(
             ]
         ),
 
+        // bbf dev: a developer's own instance (config, status decision, save/load) over the engine driver.
+        .target(
+            name: "BBFDev",
+            dependencies: ["BBFArchive", "BBFContainer", "BBFEntrypoint", "BBFImage", "BBFPipeline", "BBFProcess", "BBFSystem", "TDSClient"]
+        ),
+        // Babelfish's own JDBC test suite as a conformance gate: mssql-jdbc's result rendering over TDSWire.
+        .target(name: "BBFConformance", dependencies: ["TDSWire", "BBFSystem"]),
+
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
-        .target(name: "BBFBuild", dependencies: ["BBFImage", "BBFSystem"]),
+        .target(
+            name: "BBFBuild",
+            dependencies: ["BBFImage", "BBFProcess", "BBFSystem", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "bbf",
             dependencies: [
                 "BBFBuild",
                 "BBFContainer",
+                "BBFDev",
                 "BBFPipeline",
+                "BBFConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -101,7 +117,17 @@ let package = Package(
                 "BBFPipeline", "BBFArchive", "BBFProcess", "BBFSystem", "BBFTestSupport", "PostgresClient", "bbf", "bbf-entrypoint",
             ]
         ),
-        .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFSystem", "bbf"]),
+        .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFProcess", "BBFSystem", "bbf"]),
+        .testTarget(
+            name: "BBFDevTests",
+            dependencies: ["BBFDev", "BBFContainer", "BBFPipeline", "BBFSystem", "BBFTestSupport", "PostgresClient", "TDSClient", "bbf"]
+        ),
+        .testTarget(name: "TDSWireTests", dependencies: ["TDSWire"]),
+        .testTarget(name: "BBFConformanceTests", dependencies: ["BBFConformance", "TDSWire"]),
+        .testTarget(
+            name: "BBFConformanceIntegrationTests",
+            dependencies: ["BBFConformance", "TDSWire", "BBFSystem", "bbf", "bbf-entrypoint"]
+        ),
         // deploy/kubernetes: rendered, validated, policy-checked, and run as written under Docker.
         .testTarget(
             name: "BBFDeployTests", dependencies: ["BBFContainer", "BBFSystem", "BBFTestSupport", .product(name: "Yams", package: "Yams")]),

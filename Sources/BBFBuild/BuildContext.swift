@@ -7,9 +7,10 @@ import BBFSystem
 #endif
 
 /// Assembles the build context a plan needs under .build/bbf/context/:
-/// the Dockerfile, the line's patches, the Swift package (for the Swift
-/// stage), and in air-gapped mode the verified archives and the prebuilt
-/// entrypoint. Only what the Dockerfile reads is sent to the engine.
+/// the Dockerfile, the line's patches, bbf-entrypoint's own package (its
+/// manifest and its targets' sources, for the Swift stage), and in air-gapped
+/// mode the verified archives and the prebuilt entrypoint. Only what the
+/// Dockerfile reads is sent to the engine.
 public enum BuildContext {
     /// Stages the context; returns remarks to show (checksum results, warnings).
     public static func stage(_ plan: BuildPlan, layout: RepositoryLayout, hasher: some FileHasher) throws(BuildToolError) -> [String] {
@@ -39,12 +40,8 @@ public enum BuildContext {
                 try FileSystem.createDirectory(context + "/entrypoint/" + entrypoint.architecture)
                 try copyFile(entrypoint.path, to: context + "/entrypoint/\(entrypoint.architecture)/bbf-entrypoint")
             }
-            for name in ["Package.swift", "Package.resolved"] where FileSystem.exists(layout.path(name)) {
-                try copyFile(layout.path(name), to: context + "/" + name)
-            }
-            for directory in ["Sources", "Tests"] where FileSystem.isDirectoryFollowingLinks(layout.path(directory)) {
-                try copyTree(layout.path(directory), to: context + "/" + directory)
-            }
+            // The Swift stage's package, at its repository paths (the Dockerfile copies from there).
+            try EntrypointPackage.stage(from: layout, into: context, as: .repository)
         } catch let error as BuildToolError {
             throw error
         } catch {
@@ -110,15 +107,23 @@ public enum BuildContext {
         try copyFile(source, to: destination)
     }
 
-    private static func copyTree(_ source: String, to destination: String) throws {
-        guard let info = try FileSystem.info(source) else { return }
+    private static func trimmed(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    /// Copies a file, or a directory without .build/ and .swiftpm/; a missing source is an error.
+    static func copyTree(_ source: String, to destination: String) throws {
+        guard let info = try FileSystem.info(source) else {
+            throw BuildToolError(.fileSystem, "\(source) does not exist (it is part of what the image build copies).")
+        }
         switch info.kind {
         case .directory:
             try FileSystem.createDirectory(destination)
             for name in try FileSystem.contents(ofDirectory: source) where name != ".build" && name != ".swiftpm" {
-                try copyTree(source + "/" + name, to: destination + "/" + name)
+                try copyTree(trimmed(source) + "/" + name, to: trimmed(destination) + "/" + name)
             }
         case .regular:
+            try FileSystem.createDirectory(FileSystem.parent(of: destination))
             try copyFile(source, to: destination)
         case .symlink, .other:
             break

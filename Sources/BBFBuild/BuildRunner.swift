@@ -1,3 +1,4 @@
+import BBFProcess
 import BBFSystem
 
 #if canImport(Glibc)
@@ -13,11 +14,9 @@ public enum BuildRunner {
         let command = plan.command
         var childEnvironment = environment
         for (key, value) in plan.environment { childEnvironment[key] = value }
-        let status: TerminationStatus
+        let status: ProcessStatus
         do {
-            let child = try ChildProcess.spawn(
-                executable: command[0], arguments: Array(command.dropFirst()), environment: childEnvironment, stdin: .null)
-            status = child.wait()
+            status = try ProcessRunner.stream(command[0], Array(command.dropFirst()), environment: childEnvironment)
         } catch {
             throw BuildToolError(.containerEngine, "cannot start \(command[0]): \(error)")
         }
@@ -35,9 +34,10 @@ public enum BuildRunner {
     /// signal can still exit 0); returns the image size in bytes when known.
     public static func verifyImage(_ plan: BuildPlan, environment: [String: String]) throws(BuildToolError) -> Int? {
         guard let reference = plan.tags.first else { return nil }
-        let result: CommandResult
+        let result: ProcessResult
         do {
-            result = try Command.run(plan.engine.path, ["image", "inspect", "--format", "{{.Size}}", reference], environment: environment)
+            result = try ProcessRunner.run(
+                plan.engine.path, ["image", "inspect", "--format", "{{.Size}}", reference], environment: environment)
         } catch {
             throw BuildToolError(.containerEngine, "cannot run \(plan.engine.path) image inspect: \(error)")
         }
@@ -52,13 +52,15 @@ public enum BuildRunner {
 
     /// This repository's revision (`git rev-parse HEAD`, "-dirty" with local changes), or "unknown".
     public static func revision(of layout: RepositoryLayout, environment: [String: String]) -> String {
-        guard let git = findExecutable("git", path: environment["PATH"]),
-            let head = try? Command.output(git, ["-C", layout.root, "rev-parse", "--verify", "--quiet", "HEAD"], environment: environment)
-        else { return "unknown" }
-        let revision = head.trimmed()
-        guard !revision.isEmpty else { return "unknown" }
-        let status =
-            (try? Command.output(git, ["-C", layout.root, "status", "--porcelain", "--untracked-files=no"], environment: environment)) ?? ""
+        func git(_ arguments: [String]) -> String? {
+            guard let git = findExecutable("git", path: environment["PATH"]),
+                let result = try? ProcessRunner.run(git, ["-C", layout.root] + arguments, environment: environment),
+                result.status.isSuccess
+            else { return nil }
+            return result.standardOutput.trimmed()
+        }
+        guard let revision = git(["rev-parse", "--verify", "--quiet", "HEAD"]), !revision.isEmpty else { return "unknown" }
+        let status = git(["status", "--porcelain", "--untracked-files=no"]) ?? ""
         return status.isEmpty ? revision : revision + "-dirty"
     }
 

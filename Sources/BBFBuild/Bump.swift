@@ -31,6 +31,8 @@ public struct BumpResult: Equatable, Sendable {
     public var clearedChecksums: [String]
     /// Archive files the line now uses whose checksums are not known yet.
     public var unpinnedFiles: [String]
+    /// Archive files the line did not use before (new versions: they may not exist upstream).
+    public var newFiles: [String]
     /// Remarks that need a person's attention (e.g. patches kept across a bump).
     public var notes: [String]
 
@@ -138,6 +140,8 @@ public enum Bump {
         if request.from != nil, let source = request.from, let patches = versions.lines[source]?.patches, !patches.isEmpty {
             notes.append("patches of line \(source) were not copied: copy the ones still needed to patches/\(request.line)/ and list them.")
         }
-        return BumpResult(versions: result, changes: changes, clearedChecksums: cleared, unpinnedFiles: unpinned, notes: notes)
+        let new = files.filter { old.checksums[$0] == nil }
+        return BumpResult(
+            versions: result, changes: changes, clearedChecksums: cleared, unpinnedFiles: unpinned, newFiles: new, notes: notes)
     }
 }

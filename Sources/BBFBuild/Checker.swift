@@ -1,17 +1,45 @@
+/// An archive whose upstream sha256 is not pinned yet.
+public struct UnpinnedArchive: Equatable, Sendable {
+    public var line: String
+    public var file: String
+
+    public init(line: String, file: String) {
+        self.line = line
+        self.file = file
+    }
+}
+
 /// What `bbf check` found.
 public struct CheckReport: Equatable, Sendable {
     /// Things that make the check fail, each with what to do about it.
     public var problems: [String] = []
     /// Things reported loudly without failing (unless strict): unpinned checksums.
     public var warnings: [String] = []
+    /// The archives those warnings are about.
+    public var unpinned: [UnpinnedArchive] = []
     /// Files that were compared and matched.
     public var verified: [String] = []
 
     public init() {}
 
-    /// Whether the check passes (`strict` also fails on warnings).
+    /// Whether the check passes (`strict` also fails while any checksum is unpinned).
     public func passes(strict: Bool) -> Bool {
-        problems.isEmpty && (!strict || warnings.isEmpty)
+        problems.isEmpty && (!strict || unpinned.isEmpty)
+    }
+
+    /// The last line `bbf check` prints.
+    public func summary(strict: Bool) -> String {
+        if passes(strict: strict) {
+            return
+                "bbf check: OK (\(verified.count) files verified\(warnings.isEmpty ? "" : ", \(warnings.count) unpinned checksum warning(s)"))."
+        }
+        guard strict && !unpinned.isEmpty else { return "bbf check: FAILED (\(problems.count) problem(s))." }
+        let byLine = Dictionary(grouping: unpinned, by: \.line).sorted { VersionOrder.precedes($0.key, $1.key) }
+        let files = byLine.map { line, archives in "line \(line): \(archives.map(\.file).joined(separator: ", "))" }.joined(separator: "; ")
+        let lines = byLine.map(\.key)
+        let pin = lines.count == 1 ? "bbf pin --line \(lines[0])" : "bbf pin"
+        return
+            "bbf check: FAILED (\(problems.count) problem(s); --strict: \(unpinned.count) archive(s) without a pinned sha256: \(files)). Run `\(pin)` on a machine with internet (it downloads them and records their sha256), review the diff and commit versions.json."
     }
 }
 
@@ -44,6 +72,7 @@ public enum Checker {
             report.warnings.append(
                 "line \(line): no sha256 pinned for \(source.file)\(local): downloads of \(source.url) are NOT verified. Run `bbf pin --line \(line)` on a machine with internet."
             )
+            report.unpinned.append(UnpinnedArchive(line: line, file: source.file))
         }
         return report
     }

@@ -3,7 +3,7 @@ import BBFSystem
 /// The program that builds images: docker (with BuildKit) or podman.
 public struct ContainerEngine: Equatable, Sendable {
     /// Which command-line interface the engine speaks.
-    public enum Kind: String, Equatable, Sendable {
+    public enum Kind: String, Equatable, Sendable, CaseIterable {
         case docker
         case podman
     }

@@ -1,21 +1,21 @@
 extension DockerfileRenderer {
     func entrypointStages(_ writer: inout DockerfileWriter) {
         writer.stage(
-            "entrypoint-swift: bbf-entrypoint compiled with the static Swift standard library (ENTRYPOINT_FROM=swift).\nThe build context is the repository root (Package.swift, Package.resolved, Sources/, Tests/)."
+            "entrypoint-swift: bbf-entrypoint compiled with the static Swift standard library (ENTRYPOINT_FROM=swift),\nfrom its own manifest (\(EntrypointPackage.manifest): its targets only, no package dependencies,\nso nothing is resolved or downloaded) and those targets' sources."
         )
         writer.instruction("FROM ${SWIFT_IMAGE} AS entrypoint-swift")
         writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
         writer.instruction("ARG ENTRYPOINT_FROM")
         writer.run(aptInstall(distribution.packages.entrypointBuild))
         writer.instruction("WORKDIR /build")
-        writer.instruction("COPY Package.* ./")
-        writer.instruction("COPY Sources/ Sources/")
-        writer.instruction("COPY Tests/ Tests/")
+        for file in EntrypointPackage.files {
+            writer.instruction("COPY \(file.repository) \(file.package)")
+        }
         writer.comment("The guard keeps builders that run unused stages from compiling when a prebuilt binary is used.")
         writer.run(
             [
                 "if [ \"${ENTRYPOINT_FROM:-swift}\" != swift ]; then echo \"ENTRYPOINT_FROM=$ENTRYPOINT_FROM: not compiling\"; mkdir -p /out; exit 0; fi",
-                "swift build -c release --static-swift-stdlib --product bbf-entrypoint",
+                "swift build -c release --static-swift-stdlib --disable-automatic-resolution --product bbf-entrypoint",
                 "install -D -m 0755 \"$(swift build -c release --static-swift-stdlib --show-bin-path)/bbf-entrypoint\" /out/bbf-entrypoint",
             ],
             mounts: ["--mount=type=cache,id=bbf-swiftpm-\(distributionName),target=/build/.build,sharing=locked"])

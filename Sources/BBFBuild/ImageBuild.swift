@@ -4,8 +4,8 @@ public struct BuildOptions: Equatable, Sendable {
     public var line: String?
     /// The distribution; the line's own when nil.
     public var distribution: String?
-    /// Target platforms (`linux/amd64`, `linux/arm64`); the engine's default when empty.
-    public var platforms: [String] = []
+    /// The platform to build for; the engine's default when nil.
+    public var platform: TargetPlatform?
     /// More tags: `name:tag` references, or bare tags in the repository.
     public var extraTags: [String] = []
     /// Repository to tag in; versions.json `image.repository` when nil.
@@ -119,21 +119,8 @@ public enum BuildPlanner {
         if let problem = ImageReference.repositoryProblem(repository) {
             throw BuildToolError(.invalidArgument, "--repository \(repository): \(problem)")
         }
-        let platforms = options.platforms.flatMap { $0.split(separator: ",").map(String.init) }
-        guard platforms.count <= 1 else {
-            throw BuildToolError(
-                .invalidArgument,
-                "--platform \(platforms.joined(separator: ",")): build one platform per run (both engines load one platform into the local image store); multi-arch manifests are assembled when pushing (docs/BUILDING.md, \"Multi-arch images\")."
-            )
-        }
-        let platform = platforms.first
-        var architecture = hostArchitecture
-        if let platform {
-            guard let parsed = Self.architecture(ofPlatform: platform) else {
-                throw BuildToolError(.invalidArgument, "--platform \(platform): use linux/amd64 or linux/arm64.")
-            }
-            architecture = parsed
-        }
+        let platform = options.platform?.rawValue
+        let architecture = options.platform?.architecture ?? hostArchitecture
 
         var arguments: [BuildArgument] = []
         let overrides = options.baseOverrides
@@ -191,21 +178,22 @@ public enum BuildPlanner {
             buildArguments: arguments, tags: tags, platform: platform, sources: staged, entrypoints: entrypoints,
             patches: line.patches.map { "\(RepositoryLayout.patchesDirectory(line: lineName))/\($0.file)" }, noCache: options.noCache,
             warnings: options.sourcesDirectory != nil
-                ? []
-                : versions.sources(for: line).filter { $0.checksum.sha256 == nil }.map {
-                    "\($0.file) has no pinned sha256: the download of \($0.url) cannot be verified (the build prints its checksum). Run bbf pin --line \(lineName)."
-                })
+                ? [] : unverifiedDownloadWarning(versions, line: lineName, chosen: options.line != nil).map { [$0] } ?? [])
     }
 
-    /// `linux/arm64/v8` → `arm64`; nil for platforms this image is not built for.
-    public static func architecture(ofPlatform platform: String) -> String? {
-        let parts = platform.split(separator: "/").map(String.init)
-        guard parts.count >= 2, parts[0] == "linux" else { return nil }
-        switch parts[1] {
-        case "amd64", "x86_64": return "amd64"
-        case "arm64", "aarch64": return "arm64"
-        default: return nil
-        }
+    /// What to say before a build that downloads archives with no pinned
+    /// sha256: which ones, and how to build from verified sources instead.
+    static func unverifiedDownloadWarning(_ versions: Versions, line name: String, chosen: Bool) -> String? {
+        guard let line = versions.lines[name] else { return nil }
+        let unpinned = versions.sources(for: line).filter { $0.checksum.sha256 == nil }
+        guard !unpinned.isEmpty else { return nil }
+        let which =
+            chosen
+            ? "line \(name)"
+            : "line \(name) (the default line; --line picks another of \(versions.lineNames.joined(separator: ", ")))"
+        let path = JSONPath.root.appending("lines").appending(name).appending("checksums")
+        return
+            "\(which) is built from downloads that cannot be verified: no sha256 is pinned for \(unpinned.map(\.file).joined(separator: ", ")) (versions.json \(path)). The build prints their checksums and goes on. To build from verified sources, first run `bbf pin --line \(name)` on a machine with internet and commit versions.json, or pass --sources DIR with archives whose checksums versions.json records."
     }
 
     /// Docker's name for a `uname -m` machine name.

@@ -1,3 +1,4 @@
+import BBFProcess
 import BBFSystem
 
 /// Fetches a URL into a file. The live one runs curl; tests use a fake.
@@ -104,32 +105,29 @@ public struct CurlDownloader: Downloader {
     }
 
     public func download(_ url: String, to path: String) throws(BuildToolError) {
+        let status: ProcessStatus
         do {
             try FileSystem.createDirectory(FileSystem.parent(of: path))
-            let child = try ChildProcess.spawn(
-                executable: curl, arguments: ["--fail", "--location", "--show-error", "--retry", "3", "--output", path, url],
-                environment: ProcessEnvironment.current(), stdin: .null)
-            let status = child.wait()
-            guard status.isSuccess else {
-                throw BuildToolError(
-                    .download,
-                    "curl \(status) downloading \(url) (its message is above); check the URL in versions.json sources and your network.")
-            }
-        } catch let error as BuildToolError {
-            throw error
+            status = try ProcessRunner.stream(
+                curl, ["--fail", "--location", "--show-error", "--retry", "3", "--output", path, url])
         } catch {
             throw BuildToolError(.download, "cannot run \(curl) to download \(url): \(error)")
+        }
+        guard status.isSuccess else {
+            throw BuildToolError(
+                .download,
+                "curl \(status) downloading \(url) (its message is above); check the URL in versions.json sources and your network.")
         }
     }
 }
 
-/// Hashes files on disk with `SHA256`.
+/// Hashes files on disk with `ArchiveDigest`, streaming.
 public struct LiveFileHasher: FileHasher {
     public init() {}
 
     public func sha256(ofFile path: String) throws(BuildToolError) -> String {
         do {
-            return SHA256.hex(try FileSystem.readBytes(path))
+            return try ArchiveDigest.sha256(ofFileAt: path)
         } catch {
             throw BuildToolError(.fileSystem, "cannot read \(path): \(error)")
         }

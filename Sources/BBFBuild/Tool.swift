@@ -46,26 +46,42 @@ public struct Tool<Files: RepositoryFiles> {
         public var diff: String
         /// Files written (none in a dry run).
         public var written: [String]
+        /// What upstream said about the new archives (or that it was not asked).
+        public var upstream: [String]
     }
 
-    /// `bbf bump`: validates and applies a bump, then regenerates the Dockerfiles.
-    /// A refusal throws before anything is written.
-    public func bump(_ request: BumpRequest, dryRun: Bool) throws(BuildToolError) -> BumpOutcome {
+    /// `bbf bump`: validates and applies a bump, asks upstream (with `probe`)
+    /// whether the new archives exist, then regenerates the Dockerfiles. A
+    /// refusal throws before anything is written.
+    public func bump(_ request: BumpRequest, dryRun: Bool, probe: (some UpstreamProbe)?) throws(BuildToolError) -> BumpOutcome {
         let current = try versions()
         let result = try Bump.apply(request, to: current)
+        var upstream: [String] = []
+        if !result.isNoOp && !result.newFiles.isEmpty {
+            if let probe {
+                upstream = try Bump.checkUpstream(result, line: request.line, probe: probe)
+            } else {
+                upstream = ["not checked upstream (--no-verify-upstream): \(result.newFiles.joined(separator: ", ")) may not exist."]
+            }
+        }
         let newText = result.versions.serialized()
         let oldText = try files.read(layout.versionsPath) ?? ""
         let diff = UnifiedDiff.diff(old: oldText, new: newText, oldName: "versions.json", newName: "versions.json (bumped)")
         let generated = try Generator.render(result.versions)
         guard !dryRun, !result.isNoOp else {
-            return BumpOutcome(result: result, diff: diff, written: [])
+            return BumpOutcome(result: result, diff: diff, written: [], upstream: upstream)
         }
         var written = try Generator.write(generated, layout: layout, files: files)
         if oldText != newText {
             try files.write(layout.versionsPath, newText)
             written.insert(RepositoryLayout.versionsFile, at: 0)
         }
-        return BumpOutcome(result: result, diff: diff, written: written)
+        return BumpOutcome(result: result, diff: diff, written: written, upstream: upstream)
+    }
+
+    /// `bbf bump` without asking upstream.
+    public func bump(_ request: BumpRequest, dryRun: Bool) throws(BuildToolError) -> BumpOutcome {
+        try bump(request, dryRun: dryRun, probe: CurlProbe?.none)
     }
 
     /// `bbf pin`: records checksums, then regenerates the Dockerfiles (their verify steps change).

@@ -23,48 +23,30 @@ public enum UnifiedDiff {
         return lines
     }
 
-    /// A shortest edit script: common prefix and suffix, then an LCS table for the middle.
+    /// The edit script from `a` to `b`: the standard library's `difference(from:)`
+    /// (Myers' algorithm) laid out as `diff -u` reads, deletions before insertions.
     static func edits(_ a: [String], _ b: [String]) -> [Edit] {
-        var prefix = 0
-        while prefix < a.count && prefix < b.count && a[prefix] == b[prefix] { prefix += 1 }
-        var suffix = 0
-        while suffix < a.count - prefix && suffix < b.count - prefix && a[a.count - 1 - suffix] == b[b.count - 1 - suffix] {
-            suffix += 1
-        }
-        let middleA = Array(a[prefix..<(a.count - suffix)])
-        let middleB = Array(b[prefix..<(b.count - suffix)])
-        var result = a[..<prefix].map { Edit.keep($0) }
-        if middleA.count * middleB.count > 4_000_000 {
-            result += middleA.map { .delete($0) } + middleB.map { .insert($0) }
-        } else {
-            result += lcsEdits(middleA, middleB)
-        }
-        result += a[(a.count - suffix)...].map { Edit.keep($0) }
-        return result
-    }
-
-    private static func lcsEdits(_ a: [String], _ b: [String]) -> [Edit] {
-        let width = b.count + 1
-        var table = [Int](repeating: 0, count: (a.count + 1) * width)
-        for i in stride(from: a.count - 1, through: 0, by: -1) {
-            for j in stride(from: b.count - 1, through: 0, by: -1) {
-                table[i * width + j] =
-                    a[i] == b[j] ? table[(i + 1) * width + j + 1] + 1 : max(table[(i + 1) * width + j], table[i * width + j + 1])
+        var removed: Set<Int> = []
+        var inserted: Set<Int> = []
+        for change in b.difference(from: a) {
+            switch change {
+            case .remove(let offset, _, _): removed.insert(offset)
+            case .insert(let offset, _, _): inserted.insert(offset)
             }
         }
         var edits: [Edit] = []
         var i = 0
         var j = 0
         while i < a.count || j < b.count {
-            if i < a.count && j < b.count && a[i] == b[j] {
-                edits.append(.keep(a[i]))
-                i += 1
-                j += 1
-            } else if i < a.count && (j == b.count || table[(i + 1) * width + j] >= table[i * width + j + 1]) {
+            if i < a.count && removed.contains(i) {
                 edits.append(.delete(a[i]))
                 i += 1
-            } else {
+            } else if j < b.count && inserted.contains(j) {
                 edits.append(.insert(b[j]))
+                j += 1
+            } else {
+                edits.append(.keep(a[i]))
+                i += 1
                 j += 1
             }
         }

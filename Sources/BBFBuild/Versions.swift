@@ -1,7 +1,7 @@
 /// The contents of versions.json: every version, source, checksum and base
 /// image the generated Dockerfiles use. Nothing version-specific lives in the
 /// templates.
-public struct Versions: Equatable, Sendable {
+public struct Versions: Equatable, Sendable, Encodable {
     /// The schema this file follows; `Versions.currentSchema`.
     public var schemaVersion: Int
     /// The line built by default and tagged `latest`.
@@ -41,7 +41,7 @@ public struct Versions: Equatable, Sendable {
     public var distributionNames: [String] { distributions.keys.sorted() }
 }
 
-public struct ImageSettings: Equatable, Sendable {
+public struct ImageSettings: Equatable, Sendable, Encodable {
     /// Repository built images are tagged in, e.g. "babelfish-dev" or "registry.example.com/team/babelfish".
     public var repository: String
 
@@ -52,7 +52,7 @@ public struct ImageSettings: Equatable, Sendable {
 
 /// One way of fetching a source archive. `url`, `file` and `directory` may hold
 /// `{engineTag}`, `{extensionsTag}`, `{postgres}`, `{babelfish}` and `{antlr}`.
-public struct SourceTemplate: Equatable, Sendable {
+public struct SourceTemplate: Equatable, Sendable, Encodable {
     /// Where to download the archive.
     public var url: String
     /// The archive's file name (downloads are saved under it; air-gapped
@@ -68,7 +68,7 @@ public struct SourceTemplate: Equatable, Sendable {
     }
 }
 
-public struct SourceTemplates: Equatable, Sendable {
+public struct SourceTemplates: Equatable, Sendable, Encodable {
     /// The combined release tarball (engine with the extensions in its contrib/).
     public var release: SourceTemplate
     /// postgresql_modified_for_babelfish at the engine tag.
@@ -87,7 +87,7 @@ public struct SourceTemplates: Equatable, Sendable {
 }
 
 /// A Linux distribution the image can be built on and run on.
-public struct Distribution: Equatable, Sendable {
+public struct Distribution: Equatable, Sendable, Encodable {
     /// Human-readable name, e.g. "Debian 12 (bookworm)".
     public var name: String
     public var images: BaseImages
@@ -105,7 +105,7 @@ public struct Distribution: Equatable, Sendable {
 
 /// Extra compiler flags for babelfishpg_tsql, which builds with -Werror: each
 /// compiler release warns about something new.
-public struct CompilerFlags: Equatable, Sendable {
+public struct CompilerFlags: Equatable, Sendable, Encodable {
     /// `COPT` for the tsql make (C files), e.g. gcc 12 needs
     /// "-Wno-error=maybe-uninitialized -fcommon".
     public var tsqlCOPT: String
@@ -121,7 +121,7 @@ public struct CompilerFlags: Equatable, Sendable {
 }
 
 /// Base image references (`name:tag`, optionally `@sha256:<digest>`).
-public struct BaseImages: Equatable, Sendable {
+public struct BaseImages: Equatable, Sendable, Encodable {
     /// The stages that compile (engine, ANTLR runtime, extensions).
     public var build: String
     /// The slim runtime stage.
@@ -137,7 +137,7 @@ public struct BaseImages: Equatable, Sendable {
 }
 
 /// Distribution package names. The build and runtime lists differ.
-public struct PackageLists: Equatable, Sendable {
+public struct PackageLists: Equatable, Sendable, Encodable {
     /// Compilers and -dev packages for the engine, ANTLR and the extensions.
     public var build: [String]
     /// Run-time libraries of PostgreSQL, Babelfish and bbf-entrypoint.
@@ -168,7 +168,7 @@ public enum PatchTarget: String, Equatable, Sendable, CaseIterable {
 }
 
 /// A patch under `patches/<line>/`, applied with `patch -p1` in the target tree.
-public struct PatchEntry: Equatable, Sendable {
+public struct PatchEntry: Equatable, Sendable, Encodable {
     public var file: String
     public var target: PatchTarget
 
@@ -196,7 +196,7 @@ public struct Checksum: Equatable, Sendable {
 }
 
 /// A release line: one PostgreSQL + Babelfish pairing, as Aurora ships it.
-public struct ReleaseLine: Equatable, Sendable {
+public struct ReleaseLine: Equatable, Sendable, Encodable {
     public var postgres: PostgresVersion
     public var babelfish: BabelfishVersion
     /// The ANTLR version (tool jar in the extensions tree and C++ runtime).

@@ -1,33 +1,49 @@
+import Foundation
+
 extension Versions {
     /// Parses and validates versions.json text.
     ///
     /// - Throws: `BuildToolError` `.unreadableVersions` for a syntax error (with
     ///   line and column), `.invalidVersions` listing every problem by JSON path.
     public static func parse(_ text: String, fileName: String = "versions.json") throws(BuildToolError) -> Versions {
-        let document: JSONValue
+        let data = Data(text.utf8)
+        // JSONSerialization is the stricter parser (JSONDecoder takes raw control
+        // characters in strings) and says where a syntax error is.
         do {
-            document = try JSONParser.parse(text)
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw BuildToolError(.unreadableVersions, "\(fileName) is not valid JSON: \(error)")
+            throw BuildToolError(.unreadableVersions, "\(fileName) is not valid JSON: \(JSONSyntax.describe(error, in: data))")
         }
-        var decoder = VersionsDecoder()
-        let decoded = decoder.decode(document)
-        guard let versions = decoded, decoder.issues.isEmpty else {
-            throw BuildToolError(.invalidVersions, problemsHeading(fileName, decoder.issues.count), issues: decoder.issues)
+        var issues = JSONSyntax.duplicateKeys(in: data).map {
+            ValidationIssue($0, "the key appears twice", fix: "keep only one of them")
         }
-        let issues = VersionsValidator.issues(in: versions)
-        if !issues.isEmpty {
-            throw BuildToolError(.invalidVersions, problemsHeading(fileName, issues.count), issues: issues)
+        do {
+            let versions = try JSONDecoder().decode(Versions.self, from: data)
+            issues += VersionsValidator.issues(in: versions)
+            if issues.isEmpty { return versions }
+        } catch let problems as DecodingProblems {
+            issues += problems.issues
+        } catch {
+            issues.append(ValidationIssue(.root, "cannot be read: \(error)", fix: "see docs/BUILDING.md for the schema"))
         }
-        return versions
+        if issues.isEmpty {
+            issues.append(ValidationIssue(.root, "cannot be read", fix: "see docs/BUILDING.md for the schema"))
+        }
+        throw BuildToolError(.invalidVersions, problemsHeading(fileName, issues.count), issues: issues)
     }
 
     /// Every rule violation (empty when the value could be written out and read back).
     public var validationIssues: [ValidationIssue] { VersionsValidator.issues(in: self) }
 
-    /// The file's text: fixed member order, sorted maps, two-space indentation.
+    /// The file's text in canonical form (`CanonicalJSON`): sorted keys,
+    /// two-space indentation, so an edit of one value changes one line.
     public func serialized() -> String {
-        JSONWriter.write(VersionsEncoder.encode(self))
+        do {
+            return try CanonicalJSON.text(of: self)
+        } catch {
+            // Only non-finite floating-point numbers fail to encode, and versions.json has none.
+            preconditionFailure("versions.json cannot be encoded: \(error)")
+        }
     }
 
     private static func problemsHeading(_ fileName: String, _ count: Int) -> String {

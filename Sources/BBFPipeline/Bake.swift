@@ -23,6 +23,10 @@ public struct BakeOptions: Sendable {
     public var baseImage: ImageLocation
     /// In push order as given; moving tags (`latest`) are pushed last anyway.
     public var tags: [ImageLocation]
+    /// Repositories to publish as REPO:<the backup's UTC time> and then REPO:latest.
+    public var datedRepositories: [String] = []
+    /// Log in to the ECR registries of the tags and base with `aws ecr get-login-password`.
+    public var ecrLogin = false
     public var output: Output = .push
     public var tlsVerify = true
     public var registryAuthFile: String?
@@ -70,6 +74,8 @@ public final class BakeRunner {
     let environment: [String: String]
     let log: PipelineLog
     private var figures: [String: Double] = [:]
+    /// `--tag`s plus the dated ones, known once the backup is chosen.
+    private var tags: [String] = []
 
     public init(options: BakeOptions, environment: [String: String], log: PipelineLog = PipelineLog(command: "bbf bake")) {
         self.options = options
@@ -81,7 +87,7 @@ public final class BakeRunner {
         let started = Date()
         let passwords = try readPasswords()
         let store = try makeStore(for: options.source, environment: environment, forWriting: false)
-        let skopeo = try wrap { () throws(ContainerError) in
+        var skopeo = try wrap { () throws(ContainerError) in
             try Skopeo(environment: environment, tlsVerify: options.tlsVerify, authFile: options.registryAuthFile)
         }
         let bin = try binDirectory()
@@ -100,6 +106,15 @@ public final class BakeRunner {
             try chooseArchive(store: store, work: work)
         }
         let manifest = record?.manifest
+        tags = options.tags.map(\.description)
+        if let stamp = BackupName.parse(archiveName)?.0.stamp {
+            for repository in options.datedRepositories { tags += ["\(repository):\(stamp.lowercased())", "\(repository):latest"] }
+        }
+        if options.ecrLogin {
+            skopeo.authFile = try log.step("log in to ECR (aws ecr get-login-password)") { () throws(PipelineError) in
+                try ECRLogin.authFile(for: tags + [options.baseImage.description], in: work, environment: environment)
+            }
+        }
         log.info("backup \(archiveName)" + (manifest.map { " of \($0.source.host)/\($0.source.database), taken \($0.createdAt)" } ?? ""))
 
         // 2. Nothing to do when the target already carries it on this base.
@@ -140,7 +155,8 @@ public final class BakeRunner {
             () throws(PipelineError) in
             try startServer(
                 entrypoint: entrypoint, bin: bin, data: data, work: work, manifest: verified, passwords: passwords,
-                settings: EntrypointServer.restoreSettings(jobs: options.jobs), loopback: Restorer.hasTSQLScripts(options.postRestoreDirectory)
+                settings: EntrypointServer.restoreSettings(jobs: options.jobs),
+                loopback: Restorer.hasTSQLScripts(options.postRestoreDirectory)
             )
         }
         let database = verified.source.database
@@ -284,40 +300,7 @@ public final class BakeRunner {
     }
 
     func chooseArchive(store: ArchiveStore, work: String) throws(PipelineError) -> (String, ArchiveRecord?) {
-        let name: String
-        switch options.source {
-        case .s3Object(_, let key): name = String(key.split(separator: "/").last ?? "")
-        case .file(let path): name = (path as NSString).lastPathComponent
-        case .s3, .directory:
-            let catalog = BackupCatalog(listing: try store.list())
-            guard let newest = catalog.newest else {
-                var message = "no complete backup under \(store.description)"
-                if !catalog.unfinished.isEmpty {
-                    message += " (\(catalog.unfinished.count) archive(s) without a record: unfinished uploads)"
-                }
-                throw PipelineError(.storage, message + ": run bbf backup --to \(store.description) first, or check --from")
-            }
-            name = newest.archive
-        }
-        guard let (backup, _) = BackupName.parse(name) else {
-            if case .file = options.source { return (name, nil) }
-            throw PipelineError(.invalidArgument, "\(name) is not a bbf backup name (bbf-backup-<UTC time>.tar.gz)")
-        }
-        let recordPath = work + "/" + backup.record
-        do {
-            try store.get(backup.record, to: recordPath)
-        } catch {
-            if case .file = options.source { return (name, nil) }
-            throw PipelineError(
-                .storage,
-                "\(store.address(of: backup.archive)) has no record (\(backup.record)): the upload did not finish. \(error.message)")
-        }
-        guard let data = FileManager.default.contents(atPath: recordPath) else {
-            throw PipelineError(.storage, "cannot read \(recordPath)")
-        }
-        let record = try PipelineJSON.decode(ArchiveRecord.self, from: data, name: backup.record)
-        try record.manifest.validate()
-        return (name, record)
+        try BackupFetcher(source: options.source, store: store).choose(work: work)
     }
 
     struct BaseInspection {
@@ -343,7 +326,7 @@ public final class BakeRunner {
 
     /// The first pushed tag that already carries this archive on this base.
     func alreadyBaked(record: ArchiveRecord, baseDigest: String, skopeo: Skopeo) throws(PipelineError) -> String? {
-        guard options.output == .push, let first = TagOrder.ordered(options.tags.map(\.description)).last,
+        guard options.output == .push, let first = TagOrder.ordered(tags).last,
             case .registry = (try? ImageLocation.parse(first, flag: "--tag")) ?? .dockerDaemon("")
         else { return nil }
         let labels = try? skopeo.labelsIfPresent(.registry(first))
@@ -352,23 +335,9 @@ public final class BakeRunner {
     }
 
     func fetch(_ name: String, record: ArchiveRecord?, store: ArchiveStore, work: String) throws(PipelineError) -> String {
-        let path: String
-        switch options.source {
-        case .file(let file): path = file
-        case .directory(let directory): path = directory + "/" + name
-        case .s3, .s3Object:
-            path = work + "/" + name
-            try store.get(name, to: path)
-        }
-        guard let record else { return path }
-        let (digest, size) = try hashFile(path)
-        guard digest == record.sha256, size == record.size else {
-            throw PipelineError(
-                .verification,
-                "\(name) does not match its record (sha256 \(digest), \(size) bytes; the record says \(record.sha256), \(record.size) bytes): the archive is damaged or was replaced. Nothing was baked."
-            )
-        }
-        figures["archive.bytes"] = Double(size)
+        let path = try BackupFetcher(source: options.source, store: store).fetch(
+            name, record: record, work: work, consequence: "Nothing was baked.")
+        figures["archive.bytes"] = Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0)
         return path
     }
 
@@ -454,7 +423,7 @@ public final class BakeRunner {
             return ["oci:\(path):data"]
         case .push, .load:
             var done: [String] = []
-            for tag in TagOrder.ordered(options.tags.map(\.description)) {
+            for tag in TagOrder.ordered(tags) {
                 let target = try wrap { () throws(ContainerError) in try ImageLocation.parse(tag, flag: "--tag") }
                 let destination: ImageLocation
                 if options.output == .load, case .registry(let reference) = target {

@@ -20,6 +20,7 @@ public final class EntrypointServer {
     public let superuser = "postgres"
     private let child: ChildProcess
     private let logPath: String
+    private var interruptToken: Int?
 
     public struct Options {
         public var entrypoint: String
@@ -92,6 +93,13 @@ public final class EntrypointServer {
         } catch {
             throw PipelineError(.restore, "cannot start \(options.entrypoint): \(error)")
         }
+        // Its parent-death signal is lost when the entrypoint drops root, so an
+        // interruption stops it explicitly (SIGINT/SIGTERM; a SIGKILL of bbf cannot).
+        let running = child
+        interruptToken = Interruption.shared.onInterrupt {
+            running.send(SIGQUIT)
+            _ = running.wait(timeoutMilliseconds: 10_000)
+        }
         let started = Date()
         while true {
             if let status = child.poll() {
@@ -138,6 +146,8 @@ public final class EntrypointServer {
 
     /// Fast shutdown (a shutdown checkpoint), then waits.
     public func stop() throws(PipelineError) {
+        if let interruptToken { Interruption.shared.remove(interruptToken) }
+        interruptToken = nil
         guard child.poll() == nil else { return }
         child.send(SIGINT)
         guard let status = child.wait(timeoutMilliseconds: 600_000) else {
@@ -151,6 +161,7 @@ public final class EntrypointServer {
     }
 
     deinit {
+        if let interruptToken { Interruption.shared.remove(interruptToken) }
         if child.poll() == nil {
             child.send(SIGQUIT)
             child.wait()

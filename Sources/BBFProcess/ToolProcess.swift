@@ -9,8 +9,12 @@ public struct ToolResult: Sendable {
     public var wasSignaled: Bool
     public var standardOutput: Data
     public var standardError: String
+    /// Whether it was terminated because it outlived its time limit.
+    public var timedOut = false
 
     public var succeeded: Bool { exitCode == 0 && !wasSignaled }
+
+    public var status: ProcessStatus { wasSignaled ? .signaled(exitCode - 128) : .exited(exitCode) }
     public var output: String { String(decoding: standardOutput, as: UTF8.self) }
 
     /// "exited with status 2" / "was killed by signal 9".
@@ -55,14 +59,20 @@ public enum ToolProcess {
     ///   - environment: the child's whole environment (secrets such as
     ///     PGPASSWORD go here, never into `arguments`).
     ///   - input: bytes for its standard input (nil: /dev/null).
+    ///   - timeout: seconds; a child still running then gets SIGTERM, and
+    ///     SIGKILL a second later, and the result says `timedOut`.
+    ///   - inputFile: a file streamed to its standard input instead (large
+    ///     archives, never read into memory).
     public static func run(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String]? = nil,
         workingDirectory: String? = nil,
         input: Data? = nil,
+        inputFile: String? = nil,
         standardOutput: ToolOutput = .capture,
-        standardError: ToolOutput = .capture
+        standardError: ToolOutput = .capture,
+        timeout: Double? = nil
     ) throws -> ToolResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -75,6 +85,13 @@ public enum ToolProcess {
 
         var opened: [FileHandle] = []
         defer { for handle in opened { try? handle.close() } }
+        if let inputFile {
+            guard let handle = FileHandle(forReadingAtPath: inputFile) else {
+                throw ToolLaunchError(executable: executable, reason: "cannot read \(inputFile)")
+            }
+            opened.append(handle)
+            process.standardInput = handle
+        }
         let outCollector = try attach(standardOutput, to: process, isError: false, opened: &opened)
         let errCollector = try attach(standardError, to: process, isError: true, opened: &opened)
         do {
@@ -84,6 +101,7 @@ public enum ToolProcess {
         }
         Running.shared.add(process)
         defer { Running.shared.remove(process) }
+        let watchdog = timeout.map { Watchdog(process, after: $0) }
         if let stdinPipe, let input {
             let handle = stdinPipe.fileHandleForWriting
             DispatchQueue.global().async {
@@ -94,11 +112,12 @@ public enum ToolProcess {
         let out = outCollector?.finish() ?? Data()
         let err = errCollector?.finish() ?? Data()
         process.waitUntilExit()
+        watchdog?.cancel()
         let signaled = process.terminationReason == .uncaughtSignal
         return ToolResult(
             executable: executable, arguments: arguments,
             exitCode: signaled ? 128 + process.terminationStatus : process.terminationStatus, wasSignaled: signaled,
-            standardOutput: out, standardError: String(decoding: err, as: UTF8.self))
+            standardOutput: out, standardError: String(decoding: err, as: UTF8.self), timedOut: watchdog?.fired ?? false)
     }
 
     /// Sends SIGTERM to every tool still running (on interruption).
@@ -206,4 +225,35 @@ private final class Running: @unchecked Sendable {
         for process in running where process.isRunning { process.terminate() }
         for process in running { process.waitUntilExit() }
     }
+}
+
+/// Terminates a process that outlives its time limit: SIGTERM, then SIGKILL
+/// a second later (a child may have inherited SIGTERM ignored). It waits on a
+/// thread of its own: under Swift concurrency every Dispatch worker can be busy.
+private final class Watchdog: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var terminated = false
+
+    var fired: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return terminated
+    }
+
+    init(_ process: Process, after seconds: Double) {
+        Thread {
+            guard self.finished.wait(timeout: .now() + seconds) == .timedOut else { return }
+            self.lock.lock()
+            self.terminated = true
+            self.lock.unlock()
+            process.terminate()
+            if self.finished.wait(timeout: .now() + 1) == .timedOut {
+                kill(process.processIdentifier, SIGKILL)
+                self.finished.wait()
+            }
+        }.start()
+    }
+
+    func cancel() { finished.signal() }
 }

@@ -11,6 +11,7 @@ struct BBF: ParsableCommand {
         subcommands: [
             DockerfileCommand.self, CheckCommand.self, BumpCommand.self, PinCommand.self, BuildCommand.self, FormatCommand.self,
             BackupCommand.self, BakeCommand.self,
+            DevCommand.self, ConformanceCommand.self,
         ])
 }
 
@@ -18,6 +19,12 @@ struct RepositoryOptions: ParsableArguments {
     @Option(
         help: "The repository root (default: the nearest directory at or above the current one holding versions.json and Package.swift).")
     var root: String?
+
+    func validate() throws {
+        if let root, !FileSystem.isDirectoryFollowingLinks(root) {
+            throw ValidationError("--root \(root) is not a directory: pass the repository root (the directory holding versions.json).")
+        }
+    }
 
     func tool() throws -> Tool<LiveRepositoryFiles> {
         if let root {

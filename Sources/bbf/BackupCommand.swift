@@ -45,6 +45,8 @@ struct BackupCommand: ParsableCommand {
             log.info("backup complete: \(outcome.address)")
             print(outcome.address)
         } catch {
+            // An interruption makes the running tool fail: let its handler finish undoing and exit.
+            Interruption.shared.parkIfInterrupted()
             FileHandle.standardError.write(Data("bbf backup: error: \(error)\n".utf8))
             throw ExitCode(1)
         }

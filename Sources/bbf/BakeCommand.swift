@@ -17,6 +17,9 @@ struct BakeCommand: ParsableCommand {
     @Option(help: "The backup: s3://BUCKET/PREFIX/ (newest complete), an s3:// archive, a directory, or a .tar.gz file.") var from: String
     @Option(help: "The engine image the data goes on (registry reference, oci:DIR:NAME or docker-daemon:REF).") var baseImage: String
     @Option(help: "A reference to publish (repeatable; e.g. REGISTRY/babelfish-dev-data:2026-12-01 and :latest).") var tag: [String] = []
+    @Option(help: "Publish REPOSITORY:<the backup's UTC time> and then REPOSITORY:latest (repeatable).") var datedTag: [String] = []
+    @Flag(help: "Log in to the ECR registries of the tags and base image with the AWS credentials (aws ecr get-login-password).")
+    var ecrLogin = false
     @Flag(help: "Load into the local engine (docker-daemon:; podman with BBF_CONTAINER_ENGINE=podman) instead of pushing.") var load = false
     @Option(help: "Write the image to an OCI layout directory instead of pushing.") var ociLayout: String?
     @Flag(help: "Talk plain HTTP / skip TLS verification to the registry (test registries only).") var noTlsVerify = false
@@ -38,7 +41,13 @@ struct BakeCommand: ParsableCommand {
     @Flag(help: "Print only errors and the result.") var quiet = false
 
     func validate() throws {
-        if ociLayout == nil && tag.isEmpty { throw ValidationError("give at least one --tag (or --oci-layout DIR).") }
+        if ociLayout == nil && tag.isEmpty && datedTag.isEmpty {
+            throw ValidationError("give at least one --tag or --dated-tag (or --oci-layout DIR).")
+        }
+        for repository in datedTag where ImageReferenceSyntax.parts(repository)?.tag != nil || ImageReferenceSyntax.parts(repository) == nil
+        {
+            throw ValidationError("--dated-tag \(repository): give a repository without a tag, e.g. REGISTRY/babelfish-dev-data.")
+        }
         if load && ociLayout != nil { throw ValidationError("--load and --oci-layout exclude each other.") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs \(jobs): give 1 or more.") }
         for pattern in allowRestoreError where (try? NSRegularExpression(pattern: pattern)) == nil {
@@ -66,6 +75,8 @@ struct BakeCommand: ParsableCommand {
                 source: source, baseImage: base, tags: tags, passwordFile: loginPasswordFile,
                 jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             options.output = ociLayout.map { .layout($0) } ?? (load ? .load : .push)
+            options.datedRepositories = datedTag
+            options.ecrLogin = ecrLogin
             options.tlsVerify = !noTlsVerify
             options.registryAuthFile = registryAuthFile
             options.passwordSource = passwordSource
@@ -88,6 +99,8 @@ struct BakeCommand: ParsableCommand {
                 print(digest)
             }
         } catch {
+            // An interruption makes the running tool fail: let its handler finish undoing and exit.
+            Interruption.shared.parkIfInterrupted()
             FileHandle.standardError.write(Data("bbf bake: error: \(error)\n".utf8))
             throw ExitCode(1)
         }

@@ -11,7 +11,8 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup var repository: RepositoryOptions
     @Option(help: "The line (default: versions.json defaultLine).") var line: String?
     @Option(help: "The distribution (default: the line's own).") var distribution: String?
-    @Option(help: "Target platform, linux/amd64 or linux/arm64 (default: the engine's).") var platform: [String] = []
+    @Option(help: "Target platform, one per run (default: the engine's; multi-arch images: docs/BUILDING.md).")
+    var platform: [TargetPlatform] = []
     @Option(help: "Another tag (name:tag, or a tag in the repository); repeatable.") var tag: [String] = []
     @Option(name: .customLong("repository"), help: "Repository to tag in (default: versions.json image.repository).") var imageRepository:
         String?
@@ -20,9 +21,19 @@ struct BuildCommand: ParsableCommand {
         [String] = []
     @Option(help: "Base image override: IMAGE (build and runtime stages), build=IMAGE, runtime=IMAGE or swift=IMAGE; repeatable.")
     var base: [String] = []
-    @Option(help: "docker, podman, or the path of either (default: BBF_CONTAINER_ENGINE, else docker, else podman).") var engine: String?
+    @Option(help: "The container engine, docker or podman, by name or as a path (default: BBF_CONTAINER_ENGINE, else docker, else podman).")
+    var engine: EngineArgument?
     @Flag(help: "Build without the engine's cache.") var noCache = false
     @Flag(help: "Stage the build context and print the exact command without running it.") var dryRun = false
+
+    func validate() throws {
+        if platform.count > 1 {
+            throw ValidationError(
+                "--platform \(platform.map(\.rawValue).joined(separator: " ")): build one platform per run (both engines load one platform into the local image store); multi-arch manifests are assembled when pushing (docs/BUILDING.md, \"Multi-arch images\")."
+            )
+        }
+        _ = try ImageOverrides.validated(base)
+    }
 
     func run() throws {
         let tool = try repository.tool()
@@ -31,19 +42,22 @@ struct BuildCommand: ParsableCommand {
             var options = BuildOptions()
             options.line = line
             options.distribution = distribution
-            options.platforms = platform
+            options.platform = platform.first
             options.extraTags = tag
             options.repository = imageRepository
             options.sourcesDirectory = sources
             options.entrypointBinaries = entrypointBinary
             options.baseOverrides = try ImageOverrides.parse(base)
             options.noCache = noCache
-            let engine = try ContainerEngine.find(requested: engine, environment: environment)
+            let engine = try ContainerEngine.find(requested: engine?.value, environment: environment)
             return try tool.planBuild(
                 options, engine: engine, hostArchitecture: BuildRunner.hostArchitecture(),
                 revision: BuildRunner.revision(of: tool.layout, environment: environment))
         }
         for warning in plan.warnings { Console.error("WARNING: \(warning)") }
+        if !dryRun {
+            try reporting { () throws(BuildToolError) in try plan.engine.checkAvailable(environment: environment) }
+        }
         let remarks = try reporting { () throws(BuildToolError) in
             try BuildContext.stage(plan, layout: tool.layout, hasher: LiveFileHasher())
         }

@@ -14,22 +14,24 @@ struct DockerfileCommand: ParsableCommand {
         help: "With --output: base image baked in as the default: IMAGE (build and runtime), build=IMAGE, runtime=IMAGE or swift=IMAGE.")
     var base: [String] = []
 
+    func validate() throws {
+        if output == nil && (!base.isEmpty || distribution != nil) {
+            throw ValidationError(
+                "--base and --distribution need --output: the files under docker/ always use versions.json's images (override them at build time with bbf build --base)."
+            )
+        }
+        if output != nil && line == nil {
+            throw ValidationError("--output needs --line (one Dockerfile is written).")
+        }
+        _ = try ImageOverrides.validated(base)
+    }
+
     func run() throws {
         let tool = try repository.tool()
-        guard let output else {
-            if !base.isEmpty || distribution != nil {
-                throw fail(
-                    BuildToolError(
-                        .invalidArgument,
-                        "--base and --distribution need --output: the files under docker/ always use versions.json's images (override them at build time with bbf build --base)."
-                    ))
-            }
+        guard let output, let line else {
             let written = try reporting { () throws(BuildToolError) in try tool.writeDockerfiles(line: line) }
             Console.out(written.isEmpty ? "Dockerfiles are up to date." : written.map { "wrote \($0)" }.joined(separator: "\n"))
             return
-        }
-        guard let line else {
-            throw fail(BuildToolError(.invalidArgument, "--output needs --line (one Dockerfile is written)."))
         }
         let text = try reporting { () throws(BuildToolError) in
             try tool.renderDockerfile(line: line, distribution: distribution, overrides: try ImageOverrides.parse(base))
@@ -49,21 +51,17 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check versions.json, that every committed Dockerfile is what the generator renders, and that listed patches exist.")
 
     @OptionGroup var repository: RepositoryOptions
-    @Flag(help: "Also fail when a checksum is not pinned yet.") var strict = false
+    @Flag(help: "Also fail while any archive's sha256 is not pinned (for release CI).") var strict = false
 
     func run() throws {
         let tool = try repository.tool()
         let report = try reporting { () throws(BuildToolError) in try tool.check() }
         for problem in report.problems { Console.error("error: \(problem)") }
-        for warning in report.warnings { Console.error("WARNING: \(warning)") }
+        for warning in report.warnings { Console.error("\(strict ? "error" : "WARNING"): \(warning)") }
         if report.passes(strict: strict) {
-            Console.out(
-                "bbf check: OK (\(report.verified.count) files verified\(report.warnings.isEmpty ? "" : ", \(report.warnings.count) unpinned checksum warning(s)"))."
-            )
+            Console.out(report.summary(strict: strict))
         } else {
-            Console.error(
-                "bbf check: FAILED (\(report.problems.count) problem(s)\(strict && !report.warnings.isEmpty ? ", \(report.warnings.count) unpinned checksum(s) with --strict" : ""))."
-            )
+            Console.error(report.summary(strict: strict))
             throw ExitCode(1)
         }
     }
@@ -79,23 +77,21 @@ struct BumpCommand: ParsableCommand {
     @Option(help: "Babelfish version, MAJOR.MINOR.PATCH (e.g. 5.2.0).") var babelfish: String
     @Option(help: "ANTLR version (default: unchanged).") var antlr: String?
     @Option(help: "Start a new line as a copy of this one (its distribution and source layout).") var from: String?
-    @Option(help: "Source layout: release-tarball or git-tags (default: unchanged).") var sourceLayout: String?
+    @Option(help: "How the line's Babelfish sources are fetched (default: unchanged).") var sourceLayout: SourceLayout?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Ask upstream (curl, 15 s) whether the new archives exist, and refuse versions it has no archive for.")
+    var verifyUpstream = true
     @Flag(help: "Show the change without writing anything.") var dryRun = false
 
     func run() throws {
         let tool = try repository.tool()
+        let environment = ProcessEnvironment.current()
         let outcome = try reporting { () throws(BuildToolError) in
-            var layout: SourceLayout?
-            if let sourceLayout {
-                guard let parsed = SourceLayout(rawValue: sourceLayout) else {
-                    throw BuildToolError(
-                        .refusedBump,
-                        "bbf bump refused: --source-layout \(sourceLayout) is not release-tarball or git-tags. Nothing was changed.")
-                }
-                layout = parsed
-            }
-            let request = BumpRequest(line: line, postgres: postgres, babelfish: babelfish, antlr: antlr, from: from, sourceLayout: layout)
-            return try tool.bump(request, dryRun: dryRun)
+            let request = BumpRequest(
+                line: line, postgres: postgres, babelfish: babelfish, antlr: antlr, from: from, sourceLayout: sourceLayout)
+            let probe = verifyUpstream ? CurlProbe(curl: findExecutable("curl", path: environment["PATH"]), environment: environment) : nil
+            return try tool.bump(request, dryRun: dryRun, probe: probe)
         }
         let result = outcome.result
         if result.isNoOp {
@@ -108,6 +104,7 @@ struct BumpCommand: ParsableCommand {
             Console.out("  \(file): sha256 not known yet (run bbf pin --line \(line) on a machine with internet)")
         }
         for note in result.notes { Console.out("  note: \(note)") }
+        for remark in outcome.upstream { Console.out("  \(remark)") }
         if dryRun {
             Console.out("dry run: nothing written. versions.json would change like this:\n\(outcome.diff)")
         } else {
@@ -127,6 +124,12 @@ struct PinCommand: ParsableCommand {
     var localArchives: String?
     @Option(help: "Keep downloaded archives in this directory (usable later with bbf build --sources).") var downloadTo: String?
     @Flag(help: "Download and check archives that are already pinned too; replace a differing local-archive checksum.") var force = false
+
+    func validate() throws {
+        if localArchives != nil && downloadTo != nil {
+            throw ValidationError("--download-to has no effect with --local-archives (nothing is downloaded): pass one of them.")
+        }
+    }
 
     func run() throws {
         let tool = try repository.tool()

@@ -30,6 +30,12 @@ struct BuildPlanTests {
                 "--tag", "example/babelfish:latest", "/repo/.build/bbf/context/5.2-debian-12-docker",
             ])
         #expect(plan.warnings.count == 1, "the release tarball has no pinned sha256")
+        #expect(
+            plan.warnings.first?.hasPrefix(
+                "line 5.2 (the default line; --line picks another of 4.2, 5.2) is built from downloads that cannot be verified: no sha256 is pinned for BABEL_5_2_0__PG_17_5.tar.gz (versions.json lines[\"5.2\"].checksums)."
+            ) == true, "\(plan.warnings)")
+        let chosen = try Self.plan { $0.line = "4.2" }
+        #expect(chosen.warnings.first?.hasPrefix("line 4.2 is built from downloads that cannot be verified") == true)
         #expect(plan.shellCommand.hasPrefix("DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain --file "))
     }
 
@@ -41,7 +47,7 @@ struct BuildPlanTests {
                 options.distribution = "ubuntu-24.04"
                 options.sourcesDirectory = "/opt/src"
                 options.entrypointBinaries = ["arm64=/bin/arm/bbf-entrypoint", "amd64=/bin/x/bbf-entrypoint"]
-                options.platforms = ["linux/arm64"]
+                options.platform = .arm64
                 options.baseOverrides = ImageOverrides(build: "ubuntu:24.04", runtime: "ubuntu:24.04")
                 options.extraTags = ["nightly", "registry.example.com/bbf:4.2-test"]
                 options.noCache = true
@@ -74,7 +80,7 @@ struct BuildPlanTests {
         #expect(host.entrypoints == [StagedEntrypoint(architecture: "arm64", path: "/e")])
         let cross = try Self.plan(
             {
-                $0.entrypointBinaries = ["/e"]; $0.platforms = ["linux/amd64"]
+                $0.entrypointBinaries = ["/e"]; $0.platform = .amd64
             }, host: "arm64")
         #expect(cross.entrypoints == [StagedEntrypoint(architecture: "amd64", path: "/e")])
     }
@@ -82,8 +88,6 @@ struct BuildPlanTests {
     @Test(
         "bad build options are refused with a message naming the flag",
         arguments: [
-            (["--platform"], "linux/amd64,linux/arm64: build one platform per run"),
-            (["--platform-s390x"], "use linux/amd64 or linux/arm64"),
             (["--entrypoint-twice"], "two binaries for amd64"),
             (["--entrypoint-wrong-arch"], "no binary for amd64"),
             (["--tag"], "--tag Bad:Tag"),
@@ -95,8 +99,6 @@ struct BuildPlanTests {
         let error = #expect(throws: BuildToolError.self) {
             try Self.plan { options in
                 switch flag[0] {
-                case "--platform": options.platforms = ["linux/amd64,linux/arm64"]
-                case "--platform-s390x": options.platforms = ["linux/s390x"]
                 case "--entrypoint-twice": options.entrypointBinaries = ["/a", "amd64=/b"]
                 case "--entrypoint-wrong-arch": options.entrypointBinaries = ["arm64=/a"]
                 case "--tag": options.extraTags = ["Bad:Tag"]
@@ -120,6 +122,21 @@ struct BuildPlanTests {
             try tool.planBuild(BuildOptions(), engine: Self.docker, hostArchitecture: "amd64", revision: "r")
         }
         #expect(error?.code == .drift)
+    }
+
+    @Test("platforms: linux/amd64 and linux/arm64 and their aliases, nothing else")
+    func platforms() {
+        #expect(TargetPlatform.allCases.map(\.rawValue) == ["linux/amd64", "linux/arm64"])
+        for (text, platform) in [
+            ("linux/amd64", TargetPlatform.amd64), ("linux/x86_64", .amd64), ("linux/arm64", .arm64), ("linux/arm64/v8", .arm64),
+            ("linux/aarch64", .arm64),
+        ] {
+            #expect(TargetPlatform(parsing: text) == platform, "\(text)")
+        }
+        for bad in ["linux/s390x", "linux/amd64,linux/arm64", "darwin/arm64", "amd64", "linux/amd64/v2", ""] {
+            #expect(TargetPlatform(parsing: bad) == nil, "\(bad)")
+        }
+        #expect(TargetPlatform.arm64.architecture == "arm64")
     }
 
     @Test("ELF headers tell amd64 from arm64")

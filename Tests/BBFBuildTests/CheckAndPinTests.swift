@@ -94,7 +94,7 @@ struct CheckAndPinTests {
         let files = MemoryRepositoryFiles()
         func sha256(ofFile path: String) throws(BuildToolError) -> String {
             guard let text = files.files[path] else { throw BuildToolError(.fileSystem, "no \(path)") }
-            return SHA256.hex(Array(text.utf8))
+            return ArchiveDigest.sha256(of: Array(text.utf8))
         }
         func exists(_ path: String) -> Bool { files.files[path] != nil }
     }
@@ -105,20 +105,20 @@ struct CheckAndPinTests {
         let hasher = FakeHasher()
         let downloader = FakeDownloader(
             contents: [
-                "https://example.com/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz": Array("release".utf8),
-                "https://example.com/antlr/4.13.2.tar.gz": Array("antlr".utf8),
+                "https://example.invalid/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz": Array("release".utf8),
+                "https://example.invalid/antlr/4.13.2.tar.gz": Array("antlr".utf8),
             ], store: hasher)
         let (result, written) = try tool.pin(
             PinRequest(lines: ["5.2"], downloadDirectory: "/tmp/d"), downloader: downloader, hasher: hasher
         ) { _ in }
-        #expect(downloader.log.urls == ["https://example.com/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz"])
+        #expect(downloader.log.urls == ["https://example.invalid/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz"])
         #expect(result.skipped == ["line 5.2: antlr4-4.13.2.tar.gz"])
         let pinned = try tool.versions().lines["5.2"]?.checksums["BABEL_5_2_0__PG_17_5.tar.gz"]?.sha256
-        #expect(pinned == SHA256.hex(Array("release".utf8)))
+        #expect(pinned == ArchiveDigest.sha256(of: Array("release".utf8)))
         #expect(written.first == "versions.json")
         #expect(
             files.files["/repo/docker/5.2/Dockerfile"]?.contains(
-                "verify BABEL_5_2_0__PG_17_5.tar.gz '\(SHA256.hex(Array("release".utf8)))'") == true)
+                "verify BABEL_5_2_0__PG_17_5.tar.gz '\(ArchiveDigest.sha256(of: Array("release".utf8)))'") == true)
         #expect(try tool.check().problems.isEmpty)
     }
 
@@ -129,8 +129,8 @@ struct CheckAndPinTests {
         let hasher = FakeHasher()
         let downloader = FakeDownloader(
             contents: [
-                "https://example.com/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz": Array("release".utf8),
-                "https://example.com/antlr/4.13.2.tar.gz": Array("tampered".utf8),
+                "https://example.invalid/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz": Array("release".utf8),
+                "https://example.invalid/antlr/4.13.2.tar.gz": Array("tampered".utf8),
             ], store: hasher)
         let error = #expect(throws: BuildToolError.self) {
             try tool.pin(PinRequest(lines: ["5.2"], downloadDirectory: "/d", force: true), downloader: downloader, hasher: hasher) { _ in }
@@ -161,7 +161,7 @@ struct CheckAndPinTests {
         let line = try #require(try tool.versions().lines["4.2"])
         #expect(
             line.checksums["extensions-BABEL_4_2_0.tar.gz"]
-                == Checksum(sha256: nil, localArchiveSha256: SHA256.hex(Array("extensions-BABEL_4_2_0.tar.gz".utf8))))
+                == Checksum(sha256: nil, localArchiveSha256: ArchiveDigest.sha256(of: Array("extensions-BABEL_4_2_0.tar.gz".utf8))))
         #expect(line.checksums["antlr4-4.9.3.tar.gz"]?.sha256 == String(repeating: "1", count: 64), "upstream checksums are left alone")
     }
 }

@@ -1,4 +1,5 @@
 import BBFBuild
+import BBFProcess
 import BBFSystem
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 struct DockerfileLintTests {
     static let python: String? = {
         guard let python = TestSupport.which("python3"),
-            let result = try? Command.run(python, ["-c", "import dockerfile"]), result.status.isSuccess
+            let result = try? ProcessRunner.run(python, ["-c", "import dockerfile"]), result.status.isSuccess
         else { return nil }
         return python
     }()
@@ -30,7 +31,7 @@ struct DockerfileLintTests {
                 mounts = sum(1 for c in commands if c.cmd == 'RUN' and any(f.startswith('--mount=') for f in c.flags))
                 print(path, len(commands), mounts, ','.join(stages))
             """
-        let result = try Command.run(python, ["-c", script] + Self.paths.map { TestSupport.layout.path($0) })
+        let result = try ProcessRunner.run(python, ["-c", script] + Self.paths.map { TestSupport.layout.path($0) })
         #expect(result.status.isSuccess, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n")
         #expect(lines.count == Self.paths.count)
@@ -52,7 +53,7 @@ struct DockerfileLintTests {
     func hadolintPasses() throws {
         let hadolint = try #require(Self.hadolint)
         let config = TestSupport.layout.path(".hadolint.yaml")
-        let result = try Command.run(hadolint, ["--no-color", "--config", config] + Self.paths.map { TestSupport.layout.path($0) })
+        let result = try ProcessRunner.run(hadolint, ["--no-color", "--config", config] + Self.paths.map { TestSupport.layout.path($0) })
         #expect(result.status.isSuccess, "hadolint:\n\(result.standardOutput)\(result.standardError)")
     }
 
@@ -65,7 +66,7 @@ struct DockerfileLintTests {
         defer { try? FileSystem.removeTree(directory) }
         try FileSystem.writeAtomically(
             directory + "/Dockerfile", "FROM debian:bookworm-slim\nRUN cd /tmp && apt-get install curl\n", permissions: 0o644)
-        let result = try Command.run(
+        let result = try ProcessRunner.run(
             hadolint, ["--no-color", "--config", TestSupport.layout.path(".hadolint.yaml"), directory + "/Dockerfile"])
         #expect(!result.status.isSuccess)
         #expect(result.standardOutput.contains("DL3003"))

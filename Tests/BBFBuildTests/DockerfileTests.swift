@@ -5,13 +5,25 @@ import Testing
 struct DockerfileTests {
     static let targets: [DockerfileTarget] = (try? TestSupport.realVersions().dockerfileTargets) ?? []
 
-    @Test("there is a committed Dockerfile for each line and distribution")
-    func targetList() {
-        #expect(
-            Self.targets.map(\.path) == [
-                "docker/4.2/Dockerfile", "docker/4.2/ubuntu-22.04.Dockerfile", "docker/4.2/ubuntu-24.04.Dockerfile",
-                "docker/5.2/Dockerfile", "docker/5.2/ubuntu-22.04.Dockerfile", "docker/5.2/ubuntu-24.04.Dockerfile",
-            ])
+    @Test("there is a committed Dockerfile for each line and distribution of versions.json, and no other (no list to edit for a new line)")
+    func targetList() throws {
+        let versions = try TestSupport.realVersions()
+        #expect(!Self.targets.isEmpty, "the golden tests below would run no case")
+        #expect(Self.targets.count == versions.lineNames.count * versions.distributionNames.count)
+        for name in versions.lineNames {
+            let line = try versions.line(named: name)
+            let own = Self.targets.filter { $0.line == name }
+            #expect(own.map(\.distribution).sorted() == versions.distributionNames, "line \(name): one file per distribution")
+            #expect(own.first?.path == "docker/\(name)/Dockerfile" && own.first?.distribution == line.distribution)
+            for target in own.dropFirst() {
+                #expect(target.path == "docker/\(name)/\(target.distribution).Dockerfile")
+            }
+            let committed = try #require(
+                try LiveRepositoryFiles().list(TestSupport.layout.path("docker/\(name)")), "docker/\(name)/ is missing")
+            #expect(
+                committed.filter { $0 == "Dockerfile" || $0.hasSuffix(".Dockerfile") }.map { "docker/\(name)/\($0)" }.sorted()
+                    == own.map(\.path).sorted())
+        }
     }
 
     @Test("golden: each committed Dockerfile is exactly what versions.json renders", arguments: targets)
@@ -56,6 +68,13 @@ struct DockerfileTests {
             "no compilers, -dev packages or Java at run time")
         #expect(code.contains("--with-openssl") && !code.contains("--with-extra-version"))
         #expect(text.contains("make -C contrib install"), "contrib (uuid-ossp) is built")
+        let swiftStage = lines.drop { !$0.hasPrefix("FROM ${SWIFT_IMAGE} AS entrypoint-swift") }.prefix { !$0.hasPrefix("# ---") }
+        #expect(
+            swiftStage.filter { $0.hasPrefix("COPY ") }
+                == ["COPY docker/entrypoint/Package.swift Package.swift"]
+                + EntrypointPackage.targets.map { "COPY Sources/\($0)/ Sources/\($0)/" },
+            "the Swift stage copies bbf-entrypoint's own package and nothing else")
+        #expect(swiftStage.contains { $0.contains("swift build -c release --static-swift-stdlib --disable-automatic-resolution") })
     }
 
     @Test("the extensions are built in the order money, common, tds, tsql, with tsql's antlr directory first")
@@ -79,7 +98,7 @@ struct DockerfileTests {
             "BABEL_5_2_0__PG_17_6.tar.gz": Checksum(), "antlr4-4.13.2.tar.gz": Checksum(sha256: String(repeating: "3", count: 64)),
         ]
         let text = try DockerfileRenderer(versions: versions, line: "5.2").render()
-        #expect(text.contains("https://example.com/releases/BABEL_5_2_0__PG_17_6/BABEL_5_2_0__PG_17_6.tar.gz"))
+        #expect(text.contains("https://example.invalid/releases/BABEL_5_2_0__PG_17_6/BABEL_5_2_0__PG_17_6.tar.gz"))
         #expect(text.contains("grep -qx \"PACKAGE_VERSION='17.6'\" engine/configure"))
         #expect(text.contains("verify antlr4-4.13.2.tar.gz '\(String(repeating: "3", count: 64))' ''"))
         #expect(text.contains("WARNING: no sha256 is pinned yet for BABEL_5_2_0__PG_17_6.tar.gz."))

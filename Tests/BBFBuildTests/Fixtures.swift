@@ -2,128 +2,128 @@
 enum Fixtures {
     static let versionsJSON = #"""
         {
-          "schemaVersion": 1,
           "defaultLine": "5.2",
-          "image": {
-            "repository": "example/babelfish"
-          },
-          "swift": "6.3.1",
-          "sources": {
-            "release": {
-              "url": "https://example.com/releases/{engineTag}/{engineTag}.tar.gz",
-              "file": "{engineTag}.tar.gz",
-              "directory": "{engineTag}"
-            },
-            "engine": {
-              "url": "https://example.com/engine/{engineTag}.tar.gz",
-              "file": "engine-{engineTag}.tar.gz",
-              "directory": "engine-{engineTag}"
-            },
-            "extensions": {
-              "url": "https://example.com/extensions/{extensionsTag}.tar.gz",
-              "file": "extensions-{extensionsTag}.tar.gz",
-              "directory": "extensions-{extensionsTag}"
-            },
-            "antlr": {
-              "url": "https://example.com/antlr/{antlr}.tar.gz",
-              "file": "antlr4-{antlr}.tar.gz",
-              "directory": "antlr4-{antlr}"
-            }
-          },
           "distributions": {
             "debian-12": {
-              "name": "Debian 12 (bookworm)",
+              "compilerFlags": {
+                "tsqlCOPT": "-Wno-error=maybe-uninitialized -fcommon",
+                "tsqlCPPFLAGS": ""
+              },
               "images": {
                 "build": "debian:bookworm-slim",
                 "runtime": "debian:bookworm-slim",
                 "swift": "swift:{swift}-bookworm"
               },
+              "name": "Debian 12 (bookworm)",
               "packages": {
                 "build": [
                   "build-essential",
                   "libicu-dev"
                 ],
+                "entrypointBuild": [
+                  "libpq-dev"
+                ],
                 "runtime": [
                   "libicu72",
                   "libpq5"
-                ],
-                "entrypointBuild": [
-                  "libpq-dev"
                 ]
-              },
-              "compilerFlags": {
-                "tsqlCOPT": "-Wno-error=maybe-uninitialized -fcommon",
-                "tsqlCPPFLAGS": ""
               }
             },
             "ubuntu-24.04": {
-              "name": "Ubuntu 24.04 LTS (noble)",
+              "compilerFlags": {
+                "tsqlCOPT": "-Wno-error=maybe-uninitialized -fcommon",
+                "tsqlCPPFLAGS": "-Wno-error=overloaded-virtual"
+              },
               "images": {
                 "build": "ubuntu:24.04",
                 "runtime": "ubuntu:24.04@sha256:0000000000000000000000000000000000000000000000000000000000000000",
                 "swift": "swift:{swift}-noble"
               },
+              "name": "Ubuntu 24.04 LTS (noble)",
               "packages": {
                 "build": [
                   "build-essential",
                   "libicu-dev"
                 ],
+                "entrypointBuild": [
+                  "libpq-dev"
+                ],
                 "runtime": [
                   "libicu74",
                   "libpq5"
-                ],
-                "entrypointBuild": [
-                  "libpq-dev"
                 ]
-              },
-              "compilerFlags": {
-                "tsqlCOPT": "-Wno-error=maybe-uninitialized -fcommon",
-                "tsqlCPPFLAGS": "-Wno-error=overloaded-virtual"
               }
             }
           },
+          "image": {
+            "repository": "example/babelfish"
+          },
           "lines": {
             "4.2": {
-              "postgres": "16.3",
-              "babelfish": "4.2.0",
               "antlr": "4.9.3",
-              "distribution": "debian-12",
-              "sourceLayout": "git-tags",
+              "babelfish": "4.2.0",
               "checksums": {
                 "antlr4-4.9.3.tar.gz": {
-                  "sha256": "1111111111111111111111111111111111111111111111111111111111111111",
-                  "localArchiveSha256": null
+                  "localArchiveSha256": null,
+                  "sha256": "1111111111111111111111111111111111111111111111111111111111111111"
                 },
                 "engine-BABEL_4_2_0__PG_16_3.tar.gz": {
-                  "sha256": null,
-                  "localArchiveSha256": "2222222222222222222222222222222222222222222222222222222222222222"
+                  "localArchiveSha256": "2222222222222222222222222222222222222222222222222222222222222222",
+                  "sha256": null
                 },
                 "extensions-BABEL_4_2_0.tar.gz": {
-                  "sha256": null,
-                  "localArchiveSha256": null
+                  "localArchiveSha256": null,
+                  "sha256": null
                 }
               },
-              "patches": []
+              "distribution": "debian-12",
+              "patches": [],
+              "postgres": "16.3",
+              "sourceLayout": "git-tags"
             },
             "5.2": {
-              "postgres": "17.5",
-              "babelfish": "5.2.0",
               "antlr": "4.13.2",
-              "distribution": "debian-12",
-              "sourceLayout": "release-tarball",
+              "babelfish": "5.2.0",
               "checksums": {
                 "BABEL_5_2_0__PG_17_5.tar.gz": {
-                  "sha256": null,
-                  "localArchiveSha256": null
+                  "localArchiveSha256": null,
+                  "sha256": null
                 },
                 "antlr4-4.13.2.tar.gz": {
-                  "sha256": "3333333333333333333333333333333333333333333333333333333333333333",
-                  "localArchiveSha256": null
+                  "localArchiveSha256": null,
+                  "sha256": "3333333333333333333333333333333333333333333333333333333333333333"
                 }
               },
-              "patches": []
+              "distribution": "debian-12",
+              "patches": [],
+              "postgres": "17.5",
+              "sourceLayout": "release-tarball"
             }
-          }
+          },
+          "schemaVersion": 1,
+          "sources": {
+            "antlr": {
+              "directory": "antlr4-{antlr}",
+              "file": "antlr4-{antlr}.tar.gz",
+              "url": "https://example.invalid/antlr/{antlr}.tar.gz"
+            },
+            "engine": {
+              "directory": "engine-{engineTag}",
+              "file": "engine-{engineTag}.tar.gz",
+              "url": "https://example.invalid/engine/{engineTag}.tar.gz"
+            },
+            "extensions": {
+              "directory": "extensions-{extensionsTag}",
+              "file": "extensions-{extensionsTag}.tar.gz",
+              "url": "https://example.invalid/extensions/{extensionsTag}.tar.gz"
+            },
+            "release": {
+              "directory": "{engineTag}",
+              "file": "{engineTag}.tar.gz",
+              "url": "https://example.invalid/releases/{engineTag}/{engineTag}.tar.gz"
+            }
+          },
+          "swift": "6.3.1"
         }
 
         """#

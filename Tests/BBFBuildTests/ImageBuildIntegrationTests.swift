@@ -1,4 +1,5 @@
 import BBFBuild
+import BBFProcess
 import BBFSystem
 import Testing
 
@@ -15,10 +16,10 @@ import Testing
 struct ImageBuildIntegrationTests {
     static let environment = ProcessEnvironment.current()
     static let sources = environment["BBF_TEST_SOURCES"].flatMap { $0.isEmpty ? nil : $0 }
-    static let entrypoint: String? = {
-        let candidate = environment["BBF_TEST_ENTRYPOINT_BINARY"] ?? TestSupport.repositoryRoot + "/.build/release/bbf-entrypoint"
-        return FileSystem.isExecutable(candidate) ? candidate : nil
-    }()
+    /// A release build (the image needs the static Swift standard library), never the debug one next to the tests.
+    static let entrypoint: String? =
+        environment["BBF_TEST_ENTRYPOINT_BINARY"].map { FileSystem.isExecutable($0) ? $0 : nil }
+        ?? TestSupport.builtExecutable("bbf-entrypoint", configurations: ["release"], nextToTests: false)
     static let engine = try? ContainerEngine.find(requested: environment["BBF_TEST_ENGINE"], environment: environment)
     static let tsql = TestSupport.which("tsql")
 
@@ -48,22 +49,25 @@ struct ImageBuildIntegrationTests {
             "--engine", engine.path, "--repository", "bbf-test",
         ]
         if let base = Self.environment["BBF_TEST_BASE_IMAGE"] { arguments += ["--base", base] }
-        let bbf = try #require(TestSupport.bbfExecutable)
-        let build = try ChildProcess.spawn(executable: bbf, arguments: arguments, environment: Self.environment, stdin: .null)
-        try #require(build.wait().isSuccess, "bbf build failed; its output is above")
+        let bbf = try #require(TestSupport.builtExecutable("bbf"))
+        let build = try ProcessRunner.stream(bbf, arguments, environment: Self.environment)
+        try #require(build.isSuccess, "bbf build failed; its output is above")
 
         let name = "bbf-test-\(Int.random(in: 100_000...999_999))"
         let password = "Test-\(Int.random(in: 100_000...999_999))"
-        defer { _ = try? Command.run(engine.path, ["rm", "--force", name]) }
-        let run = try Command.run(
+        defer { _ = try? ProcessRunner.run(engine.path, ["rm", "--force", name]) }
+        let run = try ProcessRunner.run(
             engine.path,
             [
                 "run", "--detach", "--name", name, "--publish", "127.0.0.1::1433", "--env", "POSTGRES_PASSWORD=\(password)",
                 "--env", "BABELFISH_USER=babelfish_user", "--env", "BABELFISH_PASSWORD=\(password)", "bbf-test:\(lineName)",
             ])
         try #require(run.status.isSuccess, "\(run.standardError)")
-        let mapping = try Command.output(engine.path, ["port", name, "1433/tcp"])
-        let port = try #require(mapping.split(separator: "\n").first?.split(separator: ":").last.map(String.init), "no port in \(mapping)")
+        let port = try ProcessRunner.run(engine.path, ["port", name, "1433/tcp"])
+        try #require(port.status.isSuccess, "\(port.standardError)")
+        let mapping = port.standardOutput
+        let hostPort = try #require(
+            mapping.split(separator: "\n").first?.split(separator: ":").last.map(String.init), "no port in \(mapping)")
 
         let batch = """
             DECLARE @greeting nvarchar(40) = N'answer from Babelfish ';
@@ -79,15 +83,15 @@ struct ImageBuildIntegrationTests {
         var output = ""
         let started = Instant.now()
         while started.millisecondsElapsed() < 240_000 {
-            let result = try Command.run(
+            let result = try ProcessRunner.run(
                 "/bin/sh",
-                ["-c", "\"$0\" -H 127.0.0.1 -p \"$1\" -U babelfish_user -P \"$2\" -D master < \"$3\"", tsql, port, password, queryFile])
+                ["-c", "\"$0\" -H 127.0.0.1 -p \"$1\" -U babelfish_user -P \"$2\" -D master < \"$3\"", tsql, hostPort, password, queryFile])
             output = result.standardOutput + result.standardError
             if output.contains(expected) { break }
             sleep(milliseconds: 2000)
         }
         if !output.contains(expected) {
-            let logs = try? Command.run(engine.path, ["logs", name])
+            let logs = try? ProcessRunner.run(engine.path, ["logs", name])
             Issue.record(
                 "no T-SQL answer over TDS within 240 s. tsql said:\n\(output)\ncontainer log:\n\(logs?.standardOutput ?? "")\(logs?.standardError ?? "")"
             )

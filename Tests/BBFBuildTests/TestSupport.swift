@@ -1,4 +1,5 @@
 import BBFBuild
+import BBFProcess
 import BBFSystem
 import Testing
 
@@ -45,24 +46,27 @@ enum TestSupport {
         }
     }
 
-    /// The built `bbf` executable (the test target depends on it, so it sits next to the test binary).
-    static var bbfExecutable: String? {
+    /// An executable this package built, or nil: next to the test binary
+    /// first (the build being tested: the test target depends on bbf) unless
+    /// `nextToTests` is false, then `.build/<configuration>/` for each configuration given.
+    static func builtExecutable(_ name: String, configurations: [String] = ["debug", "release"], nextToTests: Bool = true) -> String? {
         var candidates: [String] = []
-        if let testBinary = try? FileSystem.symlinkTarget("/proc/self/exe") {
-            candidates.append(FileSystem.parent(of: testBinary) + "/bbf")
+        if nextToTests, let testBinary = try? FileSystem.symlinkTarget("/proc/self/exe") {
+            candidates.append(FileSystem.parent(of: testBinary) + "/" + name)
         }
-        candidates += [repositoryRoot + "/.build/debug/bbf", repositoryRoot + "/.build/release/bbf"]
+        candidates += configurations.map { repositoryRoot + "/.build/\($0)/" + name }
         return candidates.first { FileSystem.isExecutable($0) }
     }
 
     /// Runs bbf with `arguments`, capturing its output.
-    static func bbf(_ arguments: [String], environment: [String: String] = ProcessEnvironment.current()) throws -> CommandResult {
-        let executable = try #require(bbfExecutable, "the bbf executable is not built")
-        return try Command.run(executable, arguments, environment: environment)
+    static func bbf(_ arguments: [String], environment: [String: String] = ProcessEnvironment.current()) throws -> ProcessResult {
+        let executable = try #require(builtExecutable("bbf"), "the bbf executable is not built")
+        return try ProcessRunner.run(executable, arguments, environment: environment)
     }
 
     /// A scratch repository holding the fixture versions.json, its generated
-    /// Dockerfiles and an empty Package.swift; removed by the caller.
+    /// Dockerfiles, an empty Package.swift and this repository's bbf-entrypoint
+    /// package (what the image build copies); removed by the caller.
     static func scratchRepository() throws -> (layout: RepositoryLayout, cleanup: () -> Void) {
         let root = try FileSystem.makeTemporaryDirectory(prefix: "bbf-test-")
         let layout = RepositoryLayout(root: root)
@@ -70,7 +74,25 @@ enum TestSupport {
         try files.write(layout.versionsPath, Fixtures.versionsJSON)
         try files.write(layout.path("Package.swift"), "// scratch\n")
         try Generator.write(try Generator.render(try fixture()), layout: layout, files: files)
+        try EntrypointPackage.stage(from: Self.layout, into: root, as: .repository)
         return (layout, { try? FileSystem.removeTree(root) })
+    }
+
+    /// A stand-in for docker in `directory`: `info` succeeds, `build` prints
+    /// a line and fails. Returns its path.
+    static func stubEngine(in directory: String) throws -> String {
+        let path = directory + "/stub-docker"
+        let script = """
+            #!/bin/sh
+            case "$1" in
+            info) echo "Server Version: stub"; exit 0 ;;
+            build) echo "stub engine: build failed" >&2; exit 1 ;;
+            esac
+            exit 2
+
+            """
+        try FileSystem.writeAtomically(path, script, permissions: 0o755)
+        return path
     }
 
     /// Every file under `root`, relative path → content.

@@ -55,8 +55,8 @@ struct VersionsTests {
             target: #""sourceLayout": "git-tags""#, replacement: #""sourceLayout": "zip""#, path: #"lines["4.2"].sourceLayout"#,
             problem: "not a source layout"),
         BadInput(
-            target: #""distribution": "debian-12",\#n      "sourceLayout": "release-tarball""#,
-            replacement: #""distribution": "debian-13",\#n      "sourceLayout": "release-tarball""#,
+            target: #""distribution": "debian-12",\#n      "patches": [],\#n      "postgres": "17.5""#,
+            replacement: #""distribution": "debian-13",\#n      "patches": [],\#n      "postgres": "17.5""#,
             path: #"lines["5.2"].distribution"#, problem: "not one of the distributions"),
         BadInput(
             target: #""sha256": "3333333333333333333333333333333333333333333333333333333333333333""#, replacement: #""sha256": "TODO""#,
@@ -83,7 +83,7 @@ struct VersionsTests {
             target: #""file": "antlr4-{antlr}.tar.gz""#, replacement: #""file": "antlr4-{antlr}.zip""#, path: "sources.antlr.file",
             problem: "not a .tar.gz file name"),
         BadInput(
-            target: #""url": "https://example.com/antlr/{antlr}.tar.gz""#, replacement: #""url": "ftp://example.com/{tag}.tar.gz""#,
+            target: #""url": "https://example.invalid/antlr/{antlr}.tar.gz""#, replacement: #""url": "ftp://example.invalid/{tag}.tar.gz""#,
             path: "sources.antlr.url", problem: "unknown placeholder {tag}"),
         BadInput(
             target: #""repository": "example/babelfish""#, replacement: #""repository": "Example/Babelfish""#, path: "image.repository",
@@ -103,6 +103,29 @@ struct VersionsTests {
             target: #""tsqlCPPFLAGS": """#, replacement: #""tsqlCPPFLAGS": "$(touch /tmp/x)""#,
             path: #"distributions["debian-12"].compilerFlags.tsqlCPPFLAGS"#, problem: "not a list of compiler flags"),
         BadInput(target: #""image": {"#, replacement: #""imag": {"#, path: "image", problem: "missing"),
+        BadInput(
+            target: #""antlr": "4.13.2","#, replacement: #""antlr": "4.13.2", "antler": "4.13.2","#, path: #"lines["5.2"].antler"#,
+            problem: "unknown key"),
+        BadInput(
+            target: #""libicu72","#, replacement: "72,", path: #"distributions["debian-12"].packages.runtime[0]"#,
+            problem: "expected a string, found a number"),
+        BadInput(
+            target: #""entrypointBuild": [\#n          "libpq-dev"\#n        ],"#, replacement: #""entrypointBuild": "libpq-dev","#,
+            path: #"distributions["debian-12"].packages.entrypointBuild"#, problem: "expected an array of strings, found a string"),
+        BadInput(
+            target: #""patches": [],\#n      "postgres": "17.5""#, replacement: #""patches": {},\#n      "postgres": "17.5""#,
+            path: #"lines["5.2"].patches"#, problem: "expected an array, found an object"),
+        BadInput(
+            target: #""repository": "example/babelfish""#, replacement: #""repository": null"#, path: "image.repository",
+            problem: "expected a string, found null"),
+        BadInput(
+            target: #""localArchiveSha256": "2222222222222222222222222222222222222222222222222222222222222222","#, replacement: "",
+            path: #"lines["4.2"].checksums["engine-BABEL_4_2_0__PG_16_3.tar.gz"].localArchiveSha256"#, problem: "missing"),
+        BadInput(
+            target: #""schemaVersion": 1"#, replacement: #""schemaVersion": "1""#, path: "schemaVersion", problem: "expected an integer"),
+        BadInput(
+            target: #""swift": "6.3.1"\#n}"#, replacement: #""swift": "6.3.1",\#n  "lines": []\#n}"#, path: "lines",
+            problem: "the key appears twice"),
     ]
 
     @Test("each bad input gives an error naming its JSON path and a fix", arguments: badInputs)
@@ -117,10 +140,10 @@ struct VersionsTests {
     @Test("a JSON syntax error names versions.json, the line and the column")
     func syntaxError() {
         let error = #expect(throws: BuildToolError.self) {
-            try Versions.parse(TestSupport.fixtureText(replacing: #""swift": "6.3.1","#, with: #""swift": "6.3.1""#))
+            try Versions.parse(TestSupport.fixtureText(replacing: #""schemaVersion": 1,"#, with: #""schemaVersion": 1"#))
         }
         #expect(error?.code == .unreadableVersions)
-        #expect(error?.message.contains("versions.json is not valid JSON: line 8, column 3") == true)
+        #expect(error?.message.contains("versions.json is not valid JSON: line 101, column 3") == true, "\(error?.message ?? "")")
     }
 
     @Test("every problem is reported at once, not just the first")
@@ -141,7 +164,7 @@ struct VersionsTests {
         let versions = try TestSupport.fixture()
         let release = versions.sources(for: try versions.line(named: "5.2"))
         #expect(release.map(\.role) == [.release, .antlr])
-        #expect(release[0].url == "https://example.com/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz")
+        #expect(release[0].url == "https://example.invalid/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz")
         #expect(release[0].directory == "BABEL_5_2_0__PG_17_5")
         let tags = versions.sources(for: try versions.line(named: "4.2"))
         #expect(tags.map(\.file) == ["engine-BABEL_4_2_0__PG_16_3.tar.gz", "extensions-BABEL_4_2_0.tar.gz", "antlr4-4.9.3.tar.gz"])

@@ -126,7 +126,9 @@ let plainEngineImage = ProcessEnvironment.current()["BBF_TEST_PLAIN_ENGINE_IMAGE
     .enabled(if: plainEngineImage != nil, "needs BBF_TEST_PLAIN_ENGINE_IMAGE (built by .ci/plain-engine-image) in the test Docker engine"),
     .enabled(if: DockerEngine.available != nil, Comment(rawValue: DockerEngine.reason)))
 struct PlainVolumeTests {
-    @Test("backup → S3 → bake → registry → pull → a new named volume gets DEV's data; edits survive; a newer image leaves the volume alone; refresh takes it")
+    @Test(
+        "backup → S3 → bake → registry → pull → a new named volume gets DEV's data; edits survive; a newer image leaves the volume alone; refresh takes it"
+    )
     func volumeSemantics() throws {
         let docker = try #require(DockerEngine.available)
         let engine = try #require(plainEngineImage)
@@ -148,12 +150,15 @@ struct PlainVolumeTests {
             environment.merge(s3.environment) { $1 }
             let second = Int(Date().timeIntervalSince1970)
             _ = waitUntil(seconds: 2) { Int(Date().timeIntervalSince1970) > second }
-            let backup = try bbf(["backup", "--to", "s3://\(bucket)/dev/", "--plain-postgres", "--bin", dev.bin], environment: environment, in: scratch)
+            let backup = try bbf(
+                ["backup", "--to", "s3://\(bucket)/dev/", "--plain-postgres", "--bin", dev.bin], environment: environment, in: scratch)
             try #require(backup.succeeded, "\(backup.output)")
             let bake = try bbf(
                 [
-                    "bake", "--from", "s3://\(bucket)/dev/", "--base-image", "\(registry.host)/engine:plain", "--tag", image, "--no-tls-verify",
-                    "--login-password-file", passwords, "--plain-postgres", "--bin", dev.bin, "--entrypoint", TestTools.built("bbf-entrypoint"),
+                    "bake", "--from", "s3://\(bucket)/dev/", "--base-image", "\(registry.host)/engine:plain", "--tag", image,
+                    "--no-tls-verify",
+                    "--login-password-file", passwords, "--plain-postgres", "--bin", dev.bin, "--entrypoint",
+                    TestTools.built("bbf-entrypoint"),
                 ], environment: s3.environment, in: scratch)
             try #require(bake.succeeded, "\(bake.output)")
             try docker.must(["pull", "--quiet", image])

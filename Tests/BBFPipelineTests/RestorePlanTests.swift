@@ -134,3 +134,14 @@ struct RestorePlanTests {
         #expect(labels.keys.allSatisfy { $0.hasPrefix("babelfish-dev.") || $0.hasPrefix("org.opencontainers.") }, "\(labels.keys.sorted())")
     }
 }
+
+@Suite("ECR registries")
+struct ECRTests {
+    @Test("An ECR host names its region; other hosts are not ECR")
+    func region() {
+        #expect(ECRLogin.region(ofHost: "123456789012.dkr.ecr.eu-west-1.amazonaws.com") == "eu-west-1")
+        #expect(ECRLogin.region(ofHost: "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn") == "cn-north-1")
+        #expect(ECRLogin.region(ofHost: "ghcr.io") == nil)
+        #expect(ECRLogin.region(ofHost: "127.0.0.1:5000") == nil)
+    }
+}

@@ -202,8 +202,9 @@ RUN set -eux; rm -r /opt/babelfish/include /opt/babelfish/lib/pkgconfig /opt/bab
     du -sh /opt/babelfish
 
 # ----------------------------------------------------------------------------
-# entrypoint-swift: bbf-entrypoint compiled with the static Swift standard library (ENTRYPOINT_FROM=swift).
-# The build context is the repository root (Package.swift, Package.resolved, Sources/, Tests/).
+# entrypoint-swift: bbf-entrypoint compiled with the static Swift standard library (ENTRYPOINT_FROM=swift),
+# from its own manifest (docker/entrypoint/Package.swift: its targets only, no package dependencies,
+# so nothing is resolved or downloaded) and those targets' sources.
 FROM ${SWIFT_IMAGE} AS entrypoint-swift
 ARG DEBIAN_FRONTEND=noninteractive
 ARG ENTRYPOINT_FROM
@@ -214,13 +215,20 @@ RUN set -eux; apt-get update; \
     apt-get clean; \
     rm -rf /var/lib/apt/lists/*
 WORKDIR /build
-COPY Package.* ./
-COPY Sources/ Sources/
-COPY Tests/ Tests/
+COPY docker/entrypoint/Package.swift Package.swift
+COPY Sources/CBBFSupport/ Sources/CBBFSupport/
+COPY Sources/CLibPQ/ Sources/CLibPQ/
+COPY Sources/CSybDB/ Sources/CSybDB/
+COPY Sources/BBFImage/ Sources/BBFImage/
+COPY Sources/BBFSystem/ Sources/BBFSystem/
+COPY Sources/PostgresClient/ Sources/PostgresClient/
+COPY Sources/TDSClient/ Sources/TDSClient/
+COPY Sources/BBFEntrypoint/ Sources/BBFEntrypoint/
+COPY Sources/bbf-entrypoint/ Sources/bbf-entrypoint/
 # The guard keeps builders that run unused stages from compiling when a prebuilt binary is used.
 RUN --mount=type=cache,id=bbf-swiftpm-ubuntu-22.04,target=/build/.build,sharing=locked \
     set -eux; if [ "${ENTRYPOINT_FROM:-swift}" != swift ]; then echo "ENTRYPOINT_FROM=$ENTRYPOINT_FROM: not compiling"; mkdir -p /out; exit 0; fi; \
-    swift build -c release --static-swift-stdlib --product bbf-entrypoint; \
+    swift build -c release --static-swift-stdlib --disable-automatic-resolution --product bbf-entrypoint; \
     install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/bbf-entrypoint" /out/bbf-entrypoint
 
 # ----------------------------------------------------------------------------

@@ -1,38 +1,3 @@
-/// A parsed JSON document. Objects keep their members in document order, so
-/// duplicate keys can be reported and nothing is reordered behind the user's back.
-public enum JSONValue: Equatable, Sendable {
-    case null
-    case bool(Bool)
-    /// The number's literal text, exactly as written.
-    case number(String)
-    case string(String)
-    case array([JSONValue])
-    case object([JSONMember])
-
-    /// What the value is, for messages: "a string", "null", ...
-    public var kindDescription: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "a boolean"
-        case .number: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
-        }
-    }
-}
-
-/// One `"key": value` member of a JSON object.
-public struct JSONMember: Equatable, Sendable {
-    public var key: String
-    public var value: JSONValue
-
-    public init(_ key: String, _ value: JSONValue) {
-        self.key = key
-        self.value = value
-    }
-}
-
 /// Where a value sits in a JSON document, printed like `lines["5.2"].postgres`.
 public struct JSONPath: Equatable, Hashable, Sendable, CustomStringConvertible {
     public enum Component: Equatable, Hashable, Sendable {
@@ -47,6 +12,11 @@ public struct JSONPath: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 
     public static let root = JSONPath()
+
+    /// The path a `Decoder` is at: integer keys are array indices.
+    init(codingPath: [any CodingKey]) {
+        self.init(codingPath.map { key in key.intValue.map(Component.index) ?? .key(key.stringValue) })
+    }
 
     public func appending(_ key: String) -> JSONPath {
         JSONPath(components + [.key(key)])
