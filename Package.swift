@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // SHA-256 in bbf: source archives, backups, image layers (never in bbf-entrypoint).
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // Tests only: reading rendered Kubernetes manifests.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries, linked dynamically from the system.
@@ -130,6 +132,9 @@ let package = Package(
             name: "BBFConformanceIntegrationTests",
             dependencies: ["BBFConformance", "TDSWire", "BBFSystem", "bbf", "bbf-entrypoint"]
         ),
+        // deploy/kubernetes: rendered, validated, policy-checked, and run as written under Docker.
+        .testTarget(
+            name: "BBFDeployTests", dependencies: ["BBFContainer", "BBFSystem", "BBFTestSupport", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -38,6 +38,12 @@ public struct DockerEngine: Sendable {
         try Command.run(executable, arguments, environment: environment)
     }
 
+    /// Runs docker to its end with a timeout, its output captured in files
+    /// under `directory` (for long runs such as a container in the foreground).
+    public func runToEnd(_ arguments: [String], in directory: String, timeoutSeconds: Int = 900) throws -> Finished {
+        try runProgram(executable, arguments, environment: environment, in: directory, timeoutSeconds: timeoutSeconds)
+    }
+
     /// Runs docker and fails with its output when it does not succeed.
     @discardableResult
     public func must(_ arguments: [String]) throws -> String {
