@@ -92,7 +92,7 @@ extension DevSession {
         defer { target.cleanUp() }
         try pipeline { () throws(PipelineError) in
             try Restorer(
-                target: target, manifest: manifest, passwords: passwords, jobs: ProcessInfo.processInfo.activeProcessorCount,
+                target: target, manifest: manifest, passwords: passwords, jobs: Cores.available(),
                 allowedErrors: [], log: log,
                 consequence: "the volume \(settings.volume) holds a partial restore: remove it with bbf dev down --remove-volume"
             ).restore(unpacked: unpacked, postRestore: nil)

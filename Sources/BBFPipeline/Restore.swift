@@ -286,7 +286,8 @@ public struct Restorer {
         } catch {
             throw PipelineError(.invalidArgument, "--post-restore \(directory) cannot be read: \(error.localizedDescription)")
         }
-        for name in names {
+        // Dot-names are skipped quietly: a Kubernetes ConfigMap volume holds ..data links.
+        for name in names where !name.hasPrefix(".") {
             let path = directory + "/" + name
             if name.hasSuffix(".sql") {
                 let result = try tool("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", try target.stage(path)])

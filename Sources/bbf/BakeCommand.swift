@@ -31,7 +31,7 @@ struct BakeCommand: ParsableCommand {
     @Option(help: "Run this directory's *.sql (libpq) and *.tsql (TDS, GO batches) after the restore, in name order.") var postRestore:
         String?
     @Option(help: "Accept pg_restore errors matching this regular expression (repeatable).") var allowRestoreError: [String] = []
-    @Option(help: "Parallel restore jobs (default: the number of cores).") var jobs: Int?
+    @Option(help: "Parallel restore jobs (default: the cores this process may use, within a cgroup CPU limit).") var jobs: Int?
     @Option(help: "Where to restore and build (default: TMPDIR or /tmp); needs room for the data directory twice.") var workDir: String?
     @Option(help: "The engine's bin directory (default: where postgres is on PATH).") var bin: String?
     @Option(help: "bbf-entrypoint to initialize the cluster with (default: beside bbf, else PATH).") var entrypoint: String?
@@ -73,7 +73,7 @@ struct BakeCommand: ParsableCommand {
             }
             var options = BakeOptions(
                 source: source, baseImage: base, tags: tags, passwordFile: loginPasswordFile,
-                jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+                jobs: jobs ?? Cores.available())
             options.output = ociLayout.map { .layout($0) } ?? (load ? .load : .push)
             options.datedRepositories = datedTag
             options.ecrLogin = ecrLogin

@@ -145,3 +145,14 @@ struct ECRTests {
         #expect(ECRLogin.region(ofHost: "127.0.0.1:5000") == nil)
     }
 }
+
+@Suite("Cores")
+struct CoresTests {
+    @Test("A cgroup CPU quota caps the restore's parallelism")
+    func quota() {
+        #expect(Cores.cgroupLimit(cpuMax: "max 100000\n") == nil)
+        #expect(Cores.cgroupLimit(cpuMax: "150000 100000\n") == 2)
+        #expect(Cores.cgroupLimit(cpuMax: "50000 100000") == 1)
+        #expect(Cores.available() >= 1)
+    }
+}
