@@ -36,13 +36,14 @@ extension DockerfileRenderer {
         writer.instruction("FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint")
     }
 
-    func runtimeStage(_ writer: inout DockerfileWriter) {
+    /// The engine image; `runtime`, the file's last stage, is it unchanged.
+    func engineRuntimeStage(_ writer: inout DockerfileWriter) {
         let prefix = ImageLayout.prefix
         let user = "postgres"
         writer.stage(
-            "runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images\nkeep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres."
+            "engine-runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images\nkeep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres.\nThe engine image (the runtime stage at the end of this file) and the pipeline image's base."
         )
-        writer.instruction("FROM ${RUNTIME_IMAGE} AS runtime")
+        writer.instruction("FROM ${RUNTIME_IMAGE} AS engine-runtime")
         writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
         writer.run(aptInstall(distribution.packages.runtime))
         writer.run([
