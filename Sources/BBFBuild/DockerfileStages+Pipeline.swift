@@ -154,6 +154,7 @@ extension DockerfileRenderer {
                   org.opencontainers.image.description="bbf backup and bbf bake with PostgreSQL \(line.postgres), Babelfish \(line.babelfish), bbf_dump and bbf_dumpall" \\
                   \(ImageLayout.labelPrefix).image="pipeline"
             """)
+        revisionLabel(&writer)
         writer.comment("bbf is no server: no health check. bbf stops its tools and cleans up on SIGTERM and SIGINT.")
         writer.instruction("HEALTHCHECK NONE")
         writer.instruction("STOPSIGNAL SIGTERM")
@@ -164,8 +165,16 @@ extension DockerfileRenderer {
 
     func runtimeStage(_ writer: inout DockerfileWriter) {
         writer.stage(
-            "runtime: the engine image, the default target (the last stage): engine-runtime, nothing added,\nso the pipeline image shares every one of its layers."
+            "runtime: the engine image, the default target (the last stage): engine-runtime and its revision label\n(metadata, no layer), so the pipeline image shares every one of its layers."
         )
         writer.instruction("FROM engine-runtime AS runtime")
+        revisionLabel(&writer)
+    }
+
+    /// The repository's revision, labelled last in each final image: were it
+    /// on engine-runtime, every new commit would rerun the pipeline stage.
+    func revisionLabel(_ writer: inout DockerfileWriter) {
+        writer.instruction("ARG SOURCE_REVISION=unknown")
+        writer.instruction("LABEL org.opencontainers.image.revision=\"${SOURCE_REVISION}\"")
     }
 }

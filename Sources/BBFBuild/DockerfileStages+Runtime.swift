@@ -36,7 +36,7 @@ extension DockerfileRenderer {
         writer.instruction("FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint")
     }
 
-    /// The engine image; `runtime`, the file's last stage, is it unchanged.
+    /// The engine image; `runtime`, the file's last stage, is it plus the revision label.
     func engineRuntimeStage(_ writer: inout DockerfileWriter) {
         let prefix = ImageLayout.prefix
         let user = "postgres"
@@ -70,7 +70,6 @@ extension DockerfileRenderer {
                 ]
             ).replacing("\\\n        ", with: "\\\n    "))
         writer.instruction("ARG RUNTIME_IMAGE")
-        writer.instruction("ARG SOURCE_REVISION=unknown")
         let labels = [
             ("org.opencontainers.image.title", "Babelfish for PostgreSQL (developer edition)"),
             (
@@ -78,7 +77,6 @@ extension DockerfileRenderer {
                 "PostgreSQL \(line.postgres) with Babelfish \(line.babelfish) (TDS on port \(ImageLayout.tdsPort)), built from source"
             ),
             ("org.opencontainers.image.version", "\(line.postgres)-\(line.babelfish)"),
-            ("org.opencontainers.image.revision", "${SOURCE_REVISION}"),
             ("org.opencontainers.image.licenses", "PostgreSQL AND Apache-2.0 AND BSD-3-Clause"),
             ("org.opencontainers.image.base.name", "${RUNTIME_IMAGE}"),
             ("\(ImageLayout.labelPrefix).line", lineName),

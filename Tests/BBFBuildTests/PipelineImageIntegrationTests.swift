@@ -64,7 +64,7 @@ struct PipelineImageIntegrationTests {
         let (image, line) = try Self.build()
         let versions = try Self.docker([
             "run", "--rm", "--entrypoint", "/bin/sh", image, "-c",
-            "set -e; for tool in bbf_dump bbf_dumpall pg_restore psql postgres; do \"$tool\" --version; done; command -v bbf bbf-entrypoint aws skopeo; for compiler in cc gcc make; do if command -v \"$compiler\"; then echo \"COMPILER $compiler\"; fi; done",
+            "set -e; for tool in bbf_dump bbf_dumpall pg_restore psql postgres; do \"$tool\" --version; done; for tool in bbf bbf-entrypoint aws skopeo; do command -v \"$tool\"; done; for compiler in cc gcc make; do if command -v \"$compiler\"; then echo \"COMPILER $compiler\"; fi; done",
         ])
         try #require(versions.status.isSuccess, "\(versions.standardError)")
         let lines = versions.standardOutput.split(separator: "\n").map(String.init)

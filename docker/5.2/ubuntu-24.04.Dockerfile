@@ -295,11 +295,9 @@ ENV PATH=/opt/babelfish/bin:$PATH \
     PGDATA=/var/lib/babelfish/data \
     LANG=C.UTF-8
 ARG RUNTIME_IMAGE
-ARG SOURCE_REVISION=unknown
 LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer edition)" \
       org.opencontainers.image.description="PostgreSQL 17.5 with Babelfish 5.2.0 (TDS on port 1433), built from source" \
       org.opencontainers.image.version="17.5-5.2.0" \
-      org.opencontainers.image.revision="${SOURCE_REVISION}" \
       org.opencontainers.image.licenses="PostgreSQL AND Apache-2.0 AND BSD-3-Clause" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}" \
       babelfish-dev.line="5.2" \
@@ -425,6 +423,8 @@ WORKDIR /work
 LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer edition): pipeline" \
       org.opencontainers.image.description="bbf backup and bbf bake with PostgreSQL 17.5, Babelfish 5.2.0, bbf_dump and bbf_dumpall" \
       babelfish-dev.image="pipeline"
+ARG SOURCE_REVISION=unknown
+LABEL org.opencontainers.image.revision="${SOURCE_REVISION}"
 # bbf is no server: no health check. bbf stops its tools and cleans up on SIGTERM and SIGINT.
 HEALTHCHECK NONE
 STOPSIGNAL SIGTERM
@@ -433,6 +433,8 @@ ENTRYPOINT ["bbf"]
 CMD ["--help"]
 
 # ----------------------------------------------------------------------------
-# runtime: the engine image, the default target (the last stage): engine-runtime, nothing added,
-# so the pipeline image shares every one of its layers.
+# runtime: the engine image, the default target (the last stage): engine-runtime and its revision label
+# (metadata, no layer), so the pipeline image shares every one of its layers.
 FROM engine-runtime AS runtime
+ARG SOURCE_REVISION=unknown
+LABEL org.opencontainers.image.revision="${SOURCE_REVISION}"
