@@ -121,7 +121,8 @@ let package = Package(
                 "BBFPipeline", "BBFArchive", "BBFProcess", "BBFSystem", "BBFTestSupport", "PostgresClient", "bbf", "bbf-entrypoint",
             ]
         ),
-        .testTarget(name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFProcess", "BBFSystem", "bbf"]),
+        .testTarget(
+            name: "BBFBuildTests", dependencies: ["BBFBuild", "BBFProcess", "BBFSystem", "BBFTestSupport", "bbf", "bbf-entrypoint"]),
         .testTarget(
             name: "BBFDevTests",
             dependencies: ["BBFDev", "BBFContainer", "BBFPipeline", "BBFSystem", "BBFTestSupport", "PostgresClient", "TDSClient", "bbf"]

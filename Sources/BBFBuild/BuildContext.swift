@@ -8,8 +8,9 @@ import BBFSystem
 
 /// Assembles the build context a plan needs under .build/bbf/context/:
 /// the Dockerfile, the line's patches, bbf-entrypoint's own package (its
-/// manifest and its targets' sources, for the Swift stage), and in air-gapped
-/// mode the verified archives and the prebuilt entrypoint. Only what the
+/// manifest and its targets' sources, for the Swift stage), for the pipeline
+/// target bbf's package (for bbf's Swift stage), and in air-gapped mode the
+/// verified archives and the prebuilt entrypoint and bbf. Only what the
 /// Dockerfile reads is sent to the engine.
 public enum BuildContext {
     /// Stages the context; returns remarks to show (checksum results, warnings).
@@ -19,7 +20,10 @@ public enum BuildContext {
             remarks.append(try verify(staged, line: plan.line, hasher: hasher))
         }
         for entrypoint in plan.entrypoints {
-            try checkBinary(entrypoint)
+            try checkBinary(entrypoint, flag: "--entrypoint-binary")
+        }
+        for bbf in plan.bbfBinaries {
+            try checkBinary(bbf, flag: "--bbf-binary")
         }
         let context = plan.contextDirectory
         do {
@@ -28,6 +32,7 @@ public enum BuildContext {
             try copyFile(layout.path(plan.dockerfile), to: context + "/Dockerfile")
             try FileSystem.createDirectory(context + "/sources")
             try FileSystem.createDirectory(context + "/entrypoint")
+            try FileSystem.createDirectory(context + "/bbf")
             try FileSystem.createDirectory(context + "/patches")
             for patch in plan.patches {
                 try FileSystem.createDirectory(FileSystem.parent(of: context + "/" + patch))
@@ -40,8 +45,15 @@ public enum BuildContext {
                 try FileSystem.createDirectory(context + "/entrypoint/" + entrypoint.architecture)
                 try copyFile(entrypoint.path, to: context + "/entrypoint/\(entrypoint.architecture)/bbf-entrypoint")
             }
-            // The Swift stage's package, at its repository paths (the Dockerfile copies from there).
+            for bbf in plan.bbfBinaries {
+                try FileSystem.createDirectory(context + "/bbf/" + bbf.architecture)
+                try copyFile(bbf.path, to: context + "/bbf/\(bbf.architecture)/bbf")
+            }
+            // The Swift stages' packages, at their repository paths (the Dockerfile copies from there).
             try EntrypointPackage.stage(from: layout, into: context, as: .repository)
+            if plan.target == .pipeline {
+                try BBFPackage.stage(from: layout, into: context)
+            }
         } catch let error as BuildToolError {
             throw error
         } catch {
@@ -76,23 +88,22 @@ public enum BuildContext {
         )
     }
 
-    static func checkBinary(_ entrypoint: StagedEntrypoint) throws(BuildToolError) {
+    static func checkBinary(_ binary: StagedBinary, flag: String) throws(BuildToolError) {
         let header: [UInt8]
         do {
-            header = Array(try FileSystem.readBytes(entrypoint.path).prefix(20))
+            header = Array(try FileSystem.readBytes(binary.path).prefix(20))
         } catch {
-            throw BuildToolError(.invalidArgument, "--entrypoint-binary \(entrypoint.path): \(error)")
+            throw BuildToolError(.invalidArgument, "\(flag) \(binary.path): \(error)")
         }
-        guard FileSystem.isExecutable(entrypoint.path) else {
-            throw BuildToolError(.invalidArgument, "--entrypoint-binary \(entrypoint.path) is not executable.")
+        guard FileSystem.isExecutable(binary.path) else {
+            throw BuildToolError(.invalidArgument, "\(flag) \(binary.path) is not executable.")
         }
         guard let architecture = ELFHeader.architecture(header) else {
-            throw BuildToolError(.invalidArgument, "--entrypoint-binary \(entrypoint.path) is not a Linux executable for amd64 or arm64.")
+            throw BuildToolError(.invalidArgument, "\(flag) \(binary.path) is not a Linux executable for amd64 or arm64.")
         }
-        guard architecture == entrypoint.architecture else {
+        guard architecture == binary.architecture else {
             throw BuildToolError(
-                .invalidArgument,
-                "--entrypoint-binary \(entrypoint.path) is built for \(architecture), but is given for \(entrypoint.architecture).")
+                .invalidArgument, "\(flag) \(binary.path) is built for \(architecture), but is given for \(binary.architecture).")
         }
     }
 

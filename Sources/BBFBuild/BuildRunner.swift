@@ -50,6 +50,18 @@ public enum BuildRunner {
         return Int(result.standardOutput.trimmed())
     }
 
+    /// The image's layers, newest first, as the engine's `history` reports them
+    /// (empty when it cannot say: the summary then shows only the total).
+    public static func layers(_ plan: BuildPlan, environment: [String: String]) -> [ImageLayerSize] {
+        guard let reference = plan.tags.first,
+            let result = try? ProcessRunner.run(
+                plan.engine.path, ["history", "--no-trunc", "--human=false", "--format", "{{.Size}}\t{{.CreatedBy}}", reference],
+                environment: environment),
+            result.status.isSuccess
+        else { return [] }
+        return ImageLayerSize.parse(history: result.standardOutput)
+    }
+
     /// This repository's revision (`git rev-parse HEAD`, "-dirty" with local changes), or "unknown".
     public static func revision(of layout: RepositoryLayout, environment: [String: String]) -> String {
         func git(_ arguments: [String]) -> String? {
@@ -85,4 +97,43 @@ extension String {
         while let last = copy.last, last.isWhitespace { copy.removeLast() }
         return String(copy)
     }
+}
+
+/// One layer of a built image: its size and the instruction that made it.
+public struct ImageLayerSize: Equatable, Sendable {
+    public var bytes: Int
+    public var createdBy: String
+
+    public init(bytes: Int, createdBy: String) {
+        self.bytes = bytes
+        self.createdBy = createdBy
+    }
+
+    /// `<bytes>\t<created by>` lines of `docker history` / `podman history`; layers without content are left out.
+    public static func parse(history: String) -> [ImageLayerSize] {
+        history.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let bytes = Int(fields[0].trimmingWhitespace()), bytes > 0 else { return nil }
+            return ImageLayerSize(bytes: bytes, createdBy: fields.count > 1 ? String(fields[1]) : "")
+        }
+    }
+
+    /// One line for the build summary: size in MB and the instruction, shortened
+    /// (BuildKit's `/bin/sh -c` and `# buildkit` noise removed).
+    public var summary: String {
+        var text = createdBy.replacing("/bin/sh -c ", with: "").replacing(" # buildkit", with: "")
+        // BuildKit writes a RUN's build arguments first: "|1 DEBIAN_FRONTEND=noninteractive set -eux; ...".
+        if let arguments = text.firstMatch(of: /^RUN \|[0-9]+ (?:[A-Za-z_][A-Za-z0-9_]*=[^ ]* )*/) {
+            text = "RUN " + text[arguments.range.upperBound...]
+        }
+        text = String(text.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(90))
+        if text.isEmpty { text = "(base image)" }
+        let megabytes = Double(bytes) / 1_000_000
+        let size = megabytes >= 10 ? "\(Int(megabytes.rounded()))" : "\(Double(Int(megabytes * 10)) / 10)"
+        return "\(String(repeating: " ", count: max(0, 6 - size.count)))\(size) MB  \(text)"
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingWhitespace() -> String { String(self).trimmed() }
 }

@@ -37,6 +37,10 @@ public struct DockerfileRenderer: Sendable {
         extensionsStage(&writer)
         installStage(&writer)
         entrypointStages(&writer)
+        engineRuntimeStage(&writer)
+        dumpToolsStage(&writer)
+        bbfStages(&writer)
+        pipelineStage(&writer)
         runtimeStage(&writer)
         return writer.text
     }
@@ -78,12 +82,18 @@ public struct DockerfileRenderer: Sendable {
 
             Build it with `swift run bbf build --line \(lineName)` (see docs/BUILDING.md), or from the
             repository root with `docker build -f <this file> .` (BuildKit) or `podman build --format docker`.
+            Targets: the last stage, runtime, is the engine image (the default). `--target pipeline`
+            (`bbf build --target pipeline`) is the pipeline image: the engine plus bbf_dump, bbf_dumpall,
+            bbf, the AWS CLI and skopeo, for `bbf backup` and `bbf bake`.
             Build arguments:
               BUILD_IMAGE, RUNTIME_IMAGE, SWIFT_IMAGE  base images (references may carry @sha256: digests)
               SOURCES_FROM     download: fetch the archives and verify their sha256 (default)
                                context: take them from sources/ in the build context (air-gapped builds)
               ENTRYPOINT_FROM  swift: compile bbf-entrypoint in the Swift stage (default)
                                context: take entrypoint/<arch>/bbf-entrypoint from the build context
+              BBF_FROM         swift: compile bbf in its Swift stage (default; pipeline target only). It resolves
+                               and downloads bbf's Swift packages (swift-argument-parser, swift-crypto): needs network
+                               context: take bbf/<arch>/bbf from the build context (air-gapped builds)
               SOURCE_REVISION  this repository's revision, recorded in the image labels
             Portable to Docker 20.10+ with BuildKit and to podman/buildah 1.28+: no syntax line, no
             heredocs, no COPY --link, no ADD --checksum (checksums are verified in RUN steps).
@@ -99,5 +109,6 @@ public struct DockerfileRenderer: Sendable {
         writer.instruction("ARG SWIFT_IMAGE=\(images.swift)")
         writer.instruction("ARG SOURCES_FROM=download")
         writer.instruction("ARG ENTRYPOINT_FROM=swift")
+        writer.instruction("ARG BBF_FROM=swift")
     }
 }

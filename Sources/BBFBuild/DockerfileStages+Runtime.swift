@@ -36,13 +36,14 @@ extension DockerfileRenderer {
         writer.instruction("FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint")
     }
 
-    func runtimeStage(_ writer: inout DockerfileWriter) {
+    /// The engine image; `runtime`, the file's last stage, is it plus the revision label.
+    func engineRuntimeStage(_ writer: inout DockerfileWriter) {
         let prefix = ImageLayout.prefix
         let user = "postgres"
         writer.stage(
-            "runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images\nkeep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres."
+            "engine-runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images\nkeep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres.\nThe engine image (the runtime stage at the end of this file) and the pipeline image's base."
         )
-        writer.instruction("FROM ${RUNTIME_IMAGE} AS runtime")
+        writer.instruction("FROM ${RUNTIME_IMAGE} AS engine-runtime")
         writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
         writer.run(aptInstall(distribution.packages.runtime))
         writer.run([
@@ -69,7 +70,6 @@ extension DockerfileRenderer {
                 ]
             ).replacing("\\\n        ", with: "\\\n    "))
         writer.instruction("ARG RUNTIME_IMAGE")
-        writer.instruction("ARG SOURCE_REVISION=unknown")
         let labels = [
             ("org.opencontainers.image.title", "Babelfish for PostgreSQL (developer edition)"),
             (
@@ -77,7 +77,6 @@ extension DockerfileRenderer {
                 "PostgreSQL \(line.postgres) with Babelfish \(line.babelfish) (TDS on port \(ImageLayout.tdsPort)), built from source"
             ),
             ("org.opencontainers.image.version", "\(line.postgres)-\(line.babelfish)"),
-            ("org.opencontainers.image.revision", "${SOURCE_REVISION}"),
             ("org.opencontainers.image.licenses", "PostgreSQL AND Apache-2.0 AND BSD-3-Clause"),
             ("org.opencontainers.image.base.name", "${RUNTIME_IMAGE}"),
             ("\(ImageLayout.labelPrefix).line", lineName),

@@ -1,5 +1,30 @@
+/// Which image of the generated Dockerfile `bbf build` builds.
+public enum ImageTarget: String, Equatable, Sendable, CaseIterable {
+    /// The engine image: the file's last stage, `runtime`.
+    case engine
+    /// The pipeline image (`bbf backup`, `bbf bake`): the `pipeline` stage.
+    case pipeline
+
+    /// The Dockerfile stage.
+    public var stage: String {
+        switch self {
+        case .engine: "runtime"
+        case .pipeline: "pipeline"
+        }
+    }
+
+    /// The repository this target is tagged in, given the engine's.
+    public func repository(_ engineRepository: String) -> String {
+        switch self {
+        case .engine: engineRepository
+        case .pipeline: engineRepository + "-pipeline"
+        }
+    }
+}
+
 /// What `bbf build` was asked to do.
 public struct BuildOptions: Equatable, Sendable {
+    public var target: ImageTarget = .engine
     /// The line; the default line when nil.
     public var line: String?
     /// The distribution; the line's own when nil.
@@ -14,6 +39,8 @@ public struct BuildOptions: Equatable, Sendable {
     public var sourcesDirectory: String?
     /// Prebuilt bbf-entrypoint binaries: `PATH` or `ARCH=PATH`.
     public var entrypointBinaries: [String] = []
+    /// Prebuilt bbf binaries (pipeline target): `PATH` or `ARCH=PATH`.
+    public var bbfBinaries: [String] = []
     public var baseOverrides = ImageOverrides()
     public var noCache = false
 
@@ -22,6 +49,7 @@ public struct BuildOptions: Equatable, Sendable {
 
 /// Everything about one image build, decided before anything runs.
 public struct BuildPlan: Equatable, Sendable {
+    public var target: ImageTarget
     public var line: String
     public var distribution: String
     /// The committed Dockerfile, relative to the repository root.
@@ -37,6 +65,8 @@ public struct BuildPlan: Equatable, Sendable {
     public var sources: [StagedSource]
     /// Prebuilt entrypoints to copy into the context, by architecture.
     public var entrypoints: [StagedEntrypoint]
+    /// Prebuilt bbf binaries to copy into the context, by architecture (pipeline target).
+    public var bbfBinaries: [StagedBinary]
     public var patches: [String]
     public var noCache: Bool
     /// Things to say loudly before building (unverifiable downloads).
@@ -50,6 +80,7 @@ public struct BuildPlan: Equatable, Sendable {
         case .podman: words += ["--format", "docker", "--layers"]
         }
         words += ["--file", contextDirectory + "/Dockerfile"]
+        if target != .engine { words += ["--target", target.stage] }
         for argument in buildArguments {
             words += ["--build-arg", "\(argument.name)=\(argument.value)"]
         }
@@ -93,7 +124,11 @@ public struct StagedSource: Equatable, Sendable {
     }
 }
 
-public struct StagedEntrypoint: Equatable, Sendable {
+/// A prebuilt bbf-entrypoint.
+public typealias StagedEntrypoint = StagedBinary
+
+/// A prebuilt executable for the build context, for one architecture.
+public struct StagedBinary: Equatable, Sendable {
     /// Docker architecture name: amd64, arm64.
     public var architecture: String
     public var path: String
@@ -115,9 +150,9 @@ public enum BuildPlanner {
         let lineName = options.line ?? versions.defaultLine
         let target = try versions.dockerfileTarget(line: lineName, distribution: options.distribution)
         let line = try versions.line(named: lineName)
-        let repository = options.repository ?? versions.image.repository
-        if let problem = ImageReference.repositoryProblem(repository) {
-            throw BuildToolError(.invalidArgument, "--repository \(repository): \(problem)")
+        let engineRepository = options.repository ?? versions.image.repository
+        if let problem = ImageReference.repositoryProblem(engineRepository) {
+            throw BuildToolError(.invalidArgument, "--repository \(engineRepository): \(problem)")
         }
         let platform = options.platform?.rawValue
         let architecture = options.platform?.architecture ?? hostArchitecture
@@ -133,33 +168,20 @@ public enum BuildPlanner {
             arguments.append(BuildArgument(name: "SOURCES_FROM", value: "context"))
             staged = versions.sources(for: line).map { StagedSource(source: $0, path: directory + "/" + $0.file) }
         }
-        var entrypoints: [StagedEntrypoint] = []
-        for value in options.entrypointBinaries {
-            var arch = architecture
-            var path = value
-            if let equals = value.firstIndex(of: "="), ["amd64", "arm64"].contains(String(value[..<equals])) {
-                arch = String(value[..<equals])
-                path = String(value[value.index(after: equals)...])
-            }
-            if entrypoints.contains(where: { $0.architecture == arch }) {
-                throw BuildToolError(
-                    .invalidArgument,
-                    "--entrypoint-binary: two binaries for \(arch); give one per architecture as amd64=PATH or arm64=PATH.")
-            }
-            entrypoints.append(StagedEntrypoint(architecture: arch, path: path))
+        let entrypoints = try binaries(options.entrypointBinaries, flag: "--entrypoint-binary", building: architecture)
+        if !entrypoints.isEmpty { arguments.append(BuildArgument(name: "ENTRYPOINT_FROM", value: "context")) }
+        if !options.bbfBinaries.isEmpty && options.target != .pipeline {
+            throw BuildToolError(
+                .invalidArgument,
+                "--bbf-binary: only the pipeline image holds bbf; add --target pipeline, or leave --bbf-binary out for the engine image.")
         }
-        if !entrypoints.isEmpty {
-            guard entrypoints.contains(where: { $0.architecture == architecture }) else {
-                throw BuildToolError(
-                    .invalidArgument,
-                    "--entrypoint-binary: no binary for \(architecture), the architecture being built; pass \(architecture)=PATH.")
-            }
-            arguments.append(BuildArgument(name: "ENTRYPOINT_FROM", value: "context"))
-        }
+        let bbfBinaries = try binaries(options.bbfBinaries, flag: "--bbf-binary", building: architecture)
+        if !bbfBinaries.isEmpty { arguments.append(BuildArgument(name: "BBF_FROM", value: "context")) }
         arguments.append(BuildArgument(name: "SOURCE_REVISION", value: revision))
 
         let isDefaultDistribution = target.distribution == line.distribution
         let suffix = isDefaultDistribution ? "" : "-\(target.distribution)"
+        let repository = options.target.repository(engineRepository)
         var tags = ["\(repository):\(line.postgres)-\(line.babelfish)\(suffix)", "\(repository):\(lineName)\(suffix)"]
         if lineName == versions.defaultLine && isDefaultDistribution {
             tags.append("\(repository):latest")
@@ -172,13 +194,39 @@ public enum BuildPlanner {
             if !tags.contains(reference) { tags.append(reference) }
         }
 
+        let contextName =
+            "\(lineName)-\(target.distribution)-\(engine.kind.rawValue)" + (options.target == .engine ? "" : "-\(options.target.rawValue)")
         return BuildPlan(
-            line: lineName, distribution: target.distribution, dockerfile: target.path,
-            contextDirectory: layout.path(".build/bbf/context/\(lineName)-\(target.distribution)-\(engine.kind.rawValue)"), engine: engine,
-            buildArguments: arguments, tags: tags, platform: platform, sources: staged, entrypoints: entrypoints,
+            target: options.target, line: lineName, distribution: target.distribution, dockerfile: target.path,
+            contextDirectory: layout.path(".build/bbf/context/\(contextName)"), engine: engine,
+            buildArguments: arguments, tags: tags, platform: platform, sources: staged, entrypoints: entrypoints, bbfBinaries: bbfBinaries,
             patches: line.patches.map { "\(RepositoryLayout.patchesDirectory(line: lineName))/\($0.file)" }, noCache: options.noCache,
             warnings: options.sourcesDirectory != nil
                 ? [] : unverifiedDownloadWarning(versions, line: lineName, chosen: options.line != nil).map { [$0] } ?? [])
+    }
+
+    /// `PATH` or `ARCH=PATH` values of `flag`: at most one per architecture,
+    /// and (when any is given) one for the architecture being built.
+    static func binaries(_ values: [String], flag: String, building architecture: String) throws(BuildToolError) -> [StagedBinary] {
+        var result: [StagedBinary] = []
+        for value in values {
+            var arch = architecture
+            var path = value
+            if let equals = value.firstIndex(of: "="), ["amd64", "arm64"].contains(String(value[..<equals])) {
+                arch = String(value[..<equals])
+                path = String(value[value.index(after: equals)...])
+            }
+            if result.contains(where: { $0.architecture == arch }) {
+                throw BuildToolError(
+                    .invalidArgument, "\(flag): two binaries for \(arch); give one per architecture as amd64=PATH or arm64=PATH.")
+            }
+            result.append(StagedBinary(architecture: arch, path: path))
+        }
+        if !result.isEmpty && !result.contains(where: { $0.architecture == architecture }) {
+            throw BuildToolError(
+                .invalidArgument, "\(flag): no binary for \(architecture), the architecture being built; pass \(architecture)=PATH.")
+        }
+        return result
     }
 
     /// What to say before a build that downloads archives with no pinned

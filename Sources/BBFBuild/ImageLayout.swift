@@ -14,6 +14,12 @@ public enum ImageLayout {
     public static let postgresPort = ImageFacts.postgresPort
     public static let tdsPort = ImageFacts.tdsPort
     public static let labelPrefix = ImageFacts.labelPrefix
+    /// bbf in the pipeline image.
+    public static let bbf = "/usr/local/bin/bbf"
+    /// The pipeline image's only writable place: HOME and WORKDIR (an emptyDir or tmpfs in Kubernetes).
+    public static let pipelineWork = "/work"
+    /// TMPDIR in the pipeline image; bbf creates it when /work is a fresh mount.
+    public static let pipelineTemporary = "/work/tmp"
     /// Where the ANTLR runtime is installed in the build stages: the tsql
     /// Makefile and antlr/CMakeLists.txt hard-code /usr/local.
     public static let antlrPrefix = "/usr/local"

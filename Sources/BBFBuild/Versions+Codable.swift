@@ -115,7 +115,7 @@ extension BaseImages: Decodable {
 
 extension PackageLists: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case build, runtime, entrypointBuild
+        case build, runtime, entrypointBuild, bbfBuild, pipeline
     }
 
     public init(from decoder: any Decoder) throws {
@@ -123,9 +123,11 @@ extension PackageLists: Decodable {
         let build = reader.strings(.build, example: "\"libicu-dev\"")
         let runtime = reader.strings(.runtime, example: "\"libicu72\"")
         let entrypointBuild = reader.strings(.entrypointBuild, example: "\"libpq-dev\"")
+        let bbfBuild = reader.strings(.bbfBuild, example: "\"zlib1g-dev\"")
+        let pipeline = reader.strings(.pipeline, example: "\"skopeo\"")
         try reader.finish()
-        guard let build, let runtime, let entrypointBuild else { throw DecodingProblems(issues: []) }
-        self.init(build: build, runtime: runtime, entrypointBuild: entrypointBuild)
+        guard let build, let runtime, let entrypointBuild, let bbfBuild, let pipeline else { throw DecodingProblems(issues: []) }
+        self.init(build: build, runtime: runtime, entrypointBuild: entrypointBuild, bbfBuild: bbfBuild, pipeline: pipeline)
     }
 }
 

@@ -140,16 +140,27 @@ public struct BaseImages: Equatable, Sendable, Encodable {
 public struct PackageLists: Equatable, Sendable, Encodable {
     /// Compilers and -dev packages for the engine, ANTLR and the extensions.
     public var build: [String]
-    /// Run-time libraries of PostgreSQL, Babelfish and bbf-entrypoint.
+    /// Run-time libraries of PostgreSQL, Babelfish, bbf-entrypoint and bbf.
     public var runtime: [String]
-    /// -dev packages bbf-entrypoint compiles against (installed in the Swift stage).
+    /// -dev packages bbf-entrypoint compiles against (installed in its Swift stage).
     public var entrypointBuild: [String]
+    /// -dev packages bbf compiles against beyond `entrypointBuild` (its Swift
+    /// stage installs both: bbf links everything bbf-entrypoint does). May be empty.
+    public var bbfBuild: [String]
+    /// What the pipeline image adds to the engine image: the AWS CLI, the
+    /// daemonless image tools, CA certificates. No compilers, no -dev packages.
+    public var pipeline: [String]
 
-    public init(build: [String], runtime: [String], entrypointBuild: [String]) {
+    public init(build: [String], runtime: [String], entrypointBuild: [String], bbfBuild: [String], pipeline: [String]) {
         self.build = build
         self.runtime = runtime
         self.entrypointBuild = entrypointBuild
+        self.bbfBuild = bbfBuild
+        self.pipeline = pipeline
     }
+
+    /// What bbf's Swift stage installs: `entrypointBuild` and `bbfBuild`, sorted, once each.
+    public var bbfStage: [String] { Array(Set(entrypointBuild + bbfBuild)).sorted() }
 }
 
 /// How a line's Babelfish sources are fetched.

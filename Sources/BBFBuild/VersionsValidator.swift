@@ -33,6 +33,9 @@ enum VersionsValidator {
         return issues
     }
 
+    /// Packages that would put a compiler into the pipeline image.
+    static let toolchainPackages: Set<String> = ["build-essential", "gcc", "g++", "clang", "make", "cmake"]
+
     private static func templateIssues(_ template: SourceTemplate, at path: JSONPath) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         for (key, text) in [("url", template.url), ("file", template.file), ("directory", template.directory)] {
@@ -91,10 +94,11 @@ enum VersionsValidator {
         }
         for (key, list) in [
             ("build", distribution.packages.build), ("runtime", distribution.packages.runtime),
-            ("entrypointBuild", distribution.packages.entrypointBuild),
+            ("entrypointBuild", distribution.packages.entrypointBuild), ("bbfBuild", distribution.packages.bbfBuild),
+            ("pipeline", distribution.packages.pipeline),
         ] {
             let listPath = path.appending("packages").appending(key)
-            if list.isEmpty {
+            if list.isEmpty && key != "bbfBuild" {
                 issues.append(ValidationIssue(listPath, "no packages", fix: "list the distribution packages this stage needs"))
             }
             var seen: Set<String> = []
@@ -107,6 +111,16 @@ enum VersionsValidator {
                 } else if !seen.insert(package).inserted {
                     issues.append(
                         ValidationIssue(listPath.appending(index: index), "\"\(package)\" is listed twice", fix: "remove the duplicate"))
+                } else if key == "bbfBuild" && distribution.packages.entrypointBuild.contains(package) {
+                    issues.append(
+                        ValidationIssue(
+                            listPath.appending(index: index), "\"\(package)\" is already in entrypointBuild",
+                            fix: "remove it here: bbf's Swift stage installs entrypointBuild and bbfBuild"))
+                } else if key == "pipeline" && (package.hasSuffix("-dev") || Self.toolchainPackages.contains(package)) {
+                    issues.append(
+                        ValidationIssue(
+                            listPath.appending(index: index), "\"\(package)\" is a build package; the pipeline image holds no toolchain",
+                            fix: "remove it (bbf and the dump tools are compiled in build stages)"))
                 }
             }
         }

@@ -6,6 +6,8 @@ import BBFBuild
 
 extension SourceLayout: ExpressibleByArgument {}
 
+extension ImageTarget: ExpressibleByArgument {}
+
 extension TargetPlatform: ExpressibleByArgument {
     public init?(argument: String) {
         self.init(parsing: argument)

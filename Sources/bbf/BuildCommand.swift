@@ -5,20 +5,35 @@ import BBFSystem
 struct BuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
-        abstract: "Build the engine image with docker (BuildKit) or podman, streaming the build's output.",
-        discussion: "Tags <repository>:<postgres>-<babelfish>, <repository>:<line>, and latest for the default line.")
+        abstract: "Build the engine or the pipeline image with docker (BuildKit) or podman, streaming the build's output.",
+        discussion:
+            "Tags <repository>:<postgres>-<babelfish>, <repository>:<line>, and latest for the default line; the pipeline image is tagged the same way in <repository>-pipeline."
+    )
 
     @OptionGroup var repository: RepositoryOptions
+    @Option(
+        help:
+            "What to build: engine (PostgreSQL + Babelfish + bbf-entrypoint) or pipeline (the engine plus bbf_dump, bbf_dumpall, bbf, the AWS CLI and skopeo, for bbf backup and bbf bake)."
+    )
+    var target: ImageTarget = .engine
     @Option(help: "The line (default: versions.json defaultLine).") var line: String?
     @Option(help: "The distribution (default: the line's own).") var distribution: String?
     @Option(help: "Target platform, one per run (default: the engine's; multi-arch images: docs/BUILDING.md).")
     var platform: [TargetPlatform] = []
     @Option(help: "Another tag (name:tag, or a tag in the repository); repeatable.") var tag: [String] = []
-    @Option(name: .customLong("repository"), help: "Repository to tag in (default: versions.json image.repository).") var imageRepository:
-        String?
+    @Option(
+        name: .customLong("repository"),
+        help:
+            "Repository to tag the engine image in (default: versions.json image.repository); the pipeline image goes to <repository>-pipeline."
+    ) var imageRepository: String?
     @Option(help: "Air-gapped build: a directory holding the line's source archives.") var sources: String?
     @Option(help: "Use this prebuilt bbf-entrypoint (PATH or ARCH=PATH) instead of compiling it in the Swift stage.") var entrypointBinary:
         [String] = []
+    @Option(
+        help:
+            "--target pipeline: use this prebuilt bbf (PATH or ARCH=PATH) instead of compiling it in its Swift stage (which needs network for bbf's Swift packages)."
+    )
+    var bbfBinary: [String] = []
     @Option(help: "Base image override: IMAGE (build and runtime stages), build=IMAGE, runtime=IMAGE or swift=IMAGE; repeatable.")
     var base: [String] = []
     @Option(help: "The container engine, docker or podman, by name or as a path (default: BBF_CONTAINER_ENGINE, else docker, else podman).")
@@ -33,6 +48,9 @@ struct BuildCommand: ParsableCommand {
             )
         }
         _ = try ImageOverrides.validated(base)
+        if !bbfBinary.isEmpty && target != .pipeline {
+            throw ValidationError("--bbf-binary: only the pipeline image holds bbf; add --target pipeline.")
+        }
     }
 
     func run() throws {
@@ -46,7 +64,9 @@ struct BuildCommand: ParsableCommand {
             options.extraTags = tag
             options.repository = imageRepository
             options.sourcesDirectory = sources
+            options.target = target
             options.entrypointBinaries = entrypointBinary
+            options.bbfBinaries = bbfBinary
             options.baseOverrides = try ImageOverrides.parse(base)
             options.noCache = noCache
             let engine = try ContainerEngine.find(requested: engine?.value, environment: environment)
@@ -75,5 +95,10 @@ struct BuildCommand: ParsableCommand {
         var summary = "built \(plan.tags.joined(separator: ", ")) in \(seconds / 60)m\(seconds % 60)s"
         if let size { summary += "; image size \(size / 1_000_000) MB" }
         Console.out(summary)
+        let layers = BuildRunner.layers(plan, environment: environment)
+        if !layers.isEmpty {
+            Console.out("layers (newest first):")
+            for layer in layers { Console.out(layer.summary) }
+        }
     }
 }

@@ -74,6 +74,42 @@ struct BuildPlanTests {
                 """)
     }
 
+    @Test("--target pipeline builds the pipeline stage, tagged in <repository>-pipeline, with its own context and a prebuilt bbf")
+    func pipeline() throws {
+        let plan = try Self.plan { options in
+            options.target = .pipeline
+            options.line = "4.2"
+            options.sourcesDirectory = "/opt/src"
+            options.entrypointBinaries = ["/bin/bbf-entrypoint"]
+            options.bbfBinaries = ["amd64=/bin/bbf"]
+            options.extraTags = ["nightly"]
+        }
+        #expect(plan.target == .pipeline)
+        #expect(
+            plan.tags == ["example/babelfish-pipeline:16.3-4.2.0", "example/babelfish-pipeline:4.2", "example/babelfish-pipeline:nightly"])
+        #expect(plan.bbfBinaries == [StagedBinary(architecture: "amd64", path: "/bin/bbf")])
+        #expect(
+            plan.shellCommand == """
+                DOCKER_BUILDKIT=1 /usr/bin/docker build --progress=plain --file /repo/.build/bbf/context/4.2-debian-12-docker-pipeline/Dockerfile \
+                --target pipeline --build-arg SOURCES_FROM=context --build-arg ENTRYPOINT_FROM=context --build-arg BBF_FROM=context \
+                --build-arg SOURCE_REVISION=abc123 --tag example/babelfish-pipeline:16.3-4.2.0 --tag example/babelfish-pipeline:4.2 \
+                --tag example/babelfish-pipeline:nightly /repo/.build/bbf/context/4.2-debian-12-docker-pipeline
+                """)
+        let latest = try Self.plan {
+            $0.target = .pipeline; $0.repository = "registry.example.com/team/bbf"
+        }
+        #expect(
+            latest.tags == [
+                "registry.example.com/team/bbf-pipeline:17.5-5.2.0", "registry.example.com/team/bbf-pipeline:5.2",
+                "registry.example.com/team/bbf-pipeline:latest",
+            ])
+        #expect(!latest.command.contains("BBF_FROM=context"), "without --bbf-binary, bbf is compiled in its Swift stage")
+        let engine = try Self.plan { $0.line = "4.2" }
+        #expect(!engine.command.contains("--target"), "the engine is the default (last) stage")
+        #expect(engine.contextDirectory == "/repo/.build/bbf/context/4.2-debian-12-docker")
+        #expect(ImageTarget.allCases.map(\.rawValue) == ["engine", "pipeline"])
+    }
+
     @Test("a bare --entrypoint-binary is for the architecture being built")
     func entrypointArchitecture() throws {
         let host = try Self.plan({ $0.entrypointBinaries = ["/e"] }, host: "arm64")
@@ -94,6 +130,9 @@ struct BuildPlanTests {
             (["--line"], "there is no line \"3.1\""),
             (["--distribution"], "there is no distribution \"fedora-40\""),
             (["--repository"], "--repository UPPER"),
+            (["--bbf-engine"], "--bbf-binary: only the pipeline image holds bbf"),
+            (["--bbf-twice"], "--bbf-binary: two binaries for amd64"),
+            (["--bbf-wrong-arch"], "--bbf-binary: no binary for amd64"),
         ])
     func refusals(_ flag: [String], _ message: String) {
         let error = #expect(throws: BuildToolError.self) {
@@ -104,6 +143,13 @@ struct BuildPlanTests {
                 case "--tag": options.extraTags = ["Bad:Tag"]
                 case "--line": options.line = "3.1"
                 case "--distribution": options.distribution = "fedora-40"
+                case "--bbf-engine": options.bbfBinaries = ["/b"]
+                case "--bbf-twice":
+                    options.target = .pipeline
+                    options.bbfBinaries = ["/a", "amd64=/b"]
+                case "--bbf-wrong-arch":
+                    options.target = .pipeline
+                    options.bbfBinaries = ["arm64=/a"]
                 default: options.repository = "UPPER"
                 }
             }
@@ -137,6 +183,21 @@ struct BuildPlanTests {
             #expect(TargetPlatform(parsing: bad) == nil, "\(bad)")
         }
         #expect(TargetPlatform.arm64.architecture == "arm64")
+    }
+
+    @Test("the build summary lists the image's layers from `history`, sizes in MB, without BuildKit's noise")
+    func layerSummary() {
+        let history =
+            "98756920\tCOPY /out/bbf /usr/local/bin/bbf # buildkit\n0\tUSER 999:999\n"
+            + "244000000\tRUN |1 DEBIAN_FRONTEND=noninteractive /bin/sh -c set -eux; apt-get update;     apt-get install awscli # buildkit\n"
+            + "512345\tCOPY /out/bin/ /opt/babelfish/bin/ # buildkit\n117000000\t\nnot a size\tRUN x\n"
+        let layers = ImageLayerSize.parse(history: history)
+        #expect(layers.map(\.bytes) == [98_756_920, 244_000_000, 512_345, 117_000_000], "empty layers and bad lines are left out")
+        #expect(
+            layers.map(\.summary) == [
+                "    99 MB  COPY /out/bbf /usr/local/bin/bbf", "   244 MB  RUN set -eux; apt-get update; apt-get install awscli",
+                "   0.5 MB  COPY /out/bin/ /opt/babelfish/bin/", "   117 MB  (base image)",
+            ])
     }
 
     @Test("ELF headers tell amd64 from arm64")

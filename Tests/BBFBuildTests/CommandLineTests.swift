@@ -78,6 +78,13 @@ struct CommandLineTests {
             arguments: ["build", "--platform", "linux/amd64", "--platform", "linux/arm64"],
             message: "--platform linux/amd64 linux/arm64: build one platform per run"),
         UsageError(arguments: ["build", "--base", "kernel=debian:12"], message: "--base kernel=debian:12: unknown stage \"kernel\""),
+        UsageError(
+            arguments: ["build", "--target", "bake"],
+            message: "The value 'bake' is invalid for '--target <target>'. Please provide one of 'engine' and 'pipeline'."
+        ),
+        UsageError(
+            arguments: ["build", "--bbf-binary", "/bin/true"],
+            message: "--bbf-binary: only the pipeline image holds bbf; add --target pipeline."),
         UsageError(arguments: ["dockerfile", "--base", "debian:12"], message: "--base and --distribution need --output"),
         UsageError(arguments: ["dockerfile", "--output", "-"], message: "--output needs --line"),
         UsageError(
@@ -110,6 +117,8 @@ struct CommandLineTests {
         let build = try help("build")
         #expect(build.contains("(values: linux/amd64, linux/arm64)"))
         #expect(build.contains("(values: docker, podman)"))
+        #expect(build.contains("--target <target> What to build: engine") && build.contains("(values: engine, pipeline; default: engine)"))
+        #expect(build.contains("--bbf-binary <bbf-binary>"))
     }
 
     @Test("bump --dry-run shows the diff; bump writes versions.json and the Dockerfiles, and check passes after")
@@ -157,13 +166,44 @@ struct CommandLineTests {
         #expect(FileSystem.isDirectoryFollowingLinks(context + "/sources") && FileSystem.isDirectoryFollowingLinks(context + "/entrypoint"))
         #expect(
             try FileSystem.contents(ofDirectory: context).sorted() == [
-                "Dockerfile", "Sources", "docker", "entrypoint", "patches", "sources",
+                "Dockerfile", "Sources", "bbf", "docker", "entrypoint", "patches", "sources",
             ],
-            "no Package.swift, Package.resolved or Tests/ of the root package")
+            "no Package.swift, Package.resolved or Tests/ of the root package: the engine image needs only bbf-entrypoint's")
         #expect(try FileSystem.contents(ofDirectory: context + "/Sources").sorted() == EntrypointPackage.targets.sorted())
         #expect(
             try FileSystem.readText(context + "/docker/entrypoint/Package.swift")
                 == (try FileSystem.readText(TestSupport.layout.path(EntrypointPackage.manifest))))
+    }
+
+    @Test("build --target pipeline --dry-run stages bbf's package and the prebuilt bbf, and prints the pipeline command")
+    func pipelineDryRun() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        try BBFPackage.stage(from: TestSupport.layout, into: layout.root)
+        let bbf = try #require(TestSupport.builtExecutable("bbf"))
+        let machine = BuildRunner.hostArchitecture()
+        let result = try TestSupport.bbf([
+            "build", "--root", layout.root, "--engine", "/bin/false", "--dry-run", "--target", "pipeline", "--line", "4.2", "--bbf-binary",
+            bbf,
+        ])
+        #expect(result.status.isSuccess, "\(result.standardError)")
+        let context = layout.path(".build/bbf/context/4.2-debian-12-docker-pipeline")
+        #expect(result.standardOutput.contains("--file \(context)/Dockerfile --target pipeline --build-arg BBF_FROM=context"))
+        #expect(
+            result.standardOutput.contains("--tag example/babelfish-pipeline:16.3-4.2.0 --tag example/babelfish-pipeline:4.2 \(context)\n"))
+        #expect(
+            try FileSystem.contents(ofDirectory: context).sorted() == [
+                "Dockerfile", "Package.swift", "Sources", "Tests", "bbf", "docker", "entrypoint", "patches", "sources",
+            ])
+        #expect(FileSystem.isExecutable(context + "/bbf/\(machine)/bbf"))
+        #expect(try FileSystem.readText(context + "/Package.swift") == (try FileSystem.readText(TestSupport.layout.path("Package.swift"))))
+        #expect(FileSystem.isDirectoryFollowingLinks(context + "/Tests/BBFTestSupport"), "SwiftPM needs every target's directory")
+        let script = try TestSupport.bbf([
+            "build", "--root", layout.root, "--engine", "/bin/false", "--dry-run", "--target", "pipeline", "--bbf-binary",
+            "/bin/sh.not-there",
+        ])
+        #expect(script.status == .exited(1))
+        #expect(script.standardError.contains("--bbf-binary /bin/sh.not-there"), "\(script.standardError)")
     }
 
     @Test("build --sources verifies the archives before the engine runs, naming the file and both checksums")

@@ -48,12 +48,13 @@ struct DockerfileTests {
         #expect(!code.contains("2>error") && !code.contains("> /dev/null") && !code.contains(">/dev/null"), "build logs are never hidden")
         #expect(!lines.contains { $0.hasPrefix("VOLUME") }, "no VOLUME: data-loaded images keep their data")
         let stages = lines.filter { $0.hasPrefix("FROM ") }.compactMap { $0.split(separator: " ").last.map(String.init) }
+        #expect(stages == Self.stages)
         #expect(
-            stages == [
-                "builder", "archives-download", "archives-context", "archives", "antlr", "sources", "engine", "extensions", "install",
-                "entrypoint-swift", "entrypoint-context", "entrypoint", "runtime",
-            ])
-        let runtime = lines.drop { !$0.hasPrefix("FROM ${RUNTIME_IMAGE} AS runtime") }
+            Array(lines.suffix(3)) == [
+                "FROM engine-runtime AS runtime", "ARG SOURCE_REVISION=unknown",
+                #"LABEL org.opencontainers.image.revision="${SOURCE_REVISION}""#,
+            ], "the default target is the engine image and its revision label")
+        let runtime = lines.drop { !$0.hasPrefix("FROM ${RUNTIME_IMAGE} AS engine-runtime") }.prefix { !$0.hasPrefix("# ---") }
         for required in [
             "EXPOSE 5432 1433", "STOPSIGNAL SIGINT", "USER 999:999", #"ENTRYPOINT ["bbf-entrypoint"]"#, #"CMD ["postgres"]"#,
             #"HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]"#,
@@ -62,7 +63,9 @@ struct DockerfileTests {
         ] {
             #expect(runtime.contains(required), "runtime stage lacks \(required)")
         }
-        #expect(runtime.contains { $0.contains("org.opencontainers.image.revision=\"${SOURCE_REVISION}\"") })
+        #expect(
+            !runtime.contains { $0.contains("SOURCE_REVISION") },
+            "no revision in engine-runtime: a new commit would rerun every pipeline step on it")
         #expect(
             !runtime.contains { $0.contains("build-essential") || $0.contains("-dev ") || $0.hasSuffix("-dev") || $0.contains("openjdk") },
             "no compilers, -dev packages or Java at run time")
@@ -75,6 +78,90 @@ struct DockerfileTests {
                 + EntrypointPackage.targets.map { "COPY Sources/\($0)/ Sources/\($0)/" },
             "the Swift stage copies bbf-entrypoint's own package and nothing else")
         #expect(swiftStage.contains { $0.contains("swift build -c release --static-swift-stdlib --disable-automatic-resolution") })
+        let bbfStage = lines.drop { !$0.hasPrefix("FROM ${SWIFT_IMAGE} AS bbf-swift") }.prefix { !$0.hasPrefix("# ---") }
+        #expect(
+            bbfStage.filter { $0.hasPrefix("COPY ") } == [
+                "COPY Package.swift Package.swift", "COPY Sources/ Sources/", "COPY Tests/ Tests/",
+            ])
+
+        let pipeline = lines.drop { !$0.hasPrefix("FROM engine-runtime AS pipeline") }.prefix { !$0.hasPrefix("# ---") }
+        for required in [
+            "USER 0:0", "COPY --from=dump-tools /out/bin/ /opt/babelfish/bin/", "COPY --from=bbf /out/bbf /usr/local/bin/bbf",
+            "ENV HOME=/work \\", "    TMPDIR=/work/tmp", "WORKDIR /work", "HEALTHCHECK NONE", "STOPSIGNAL SIGTERM", "USER 999:999",
+            #"ENTRYPOINT ["bbf"]"#, #"CMD ["--help"]"#, #"      babelfish-dev.image="pipeline""#,
+        ] {
+            #expect(pipeline.contains(required), "pipeline stage lacks \(required)")
+        }
+        #expect(pipeline.last == #"CMD ["--help"]"#)
+        #expect(pipeline.contains(#"LABEL org.opencontainers.image.revision="${SOURCE_REVISION}""#))
+        #expect(pipeline.filter { $0.hasPrefix("USER ") }.last == "USER 999:999", "the pipeline runs unprivileged")
+        #expect(
+            !pipeline.contains {
+                $0.contains("build-essential") || $0.hasSuffix("-dev \\") || $0.hasSuffix("-dev; \\") || $0.contains("openjdk")
+            },
+            "no compilers or -dev packages in the pipeline image")
+        let check = pipeline.drop { !$0.hasPrefix("RUN set -eu; fail()") }.prefix { $0.hasPrefix("RUN") || $0.hasPrefix("    ") }
+        for tool in ["bbf_dump", "bbf_dumpall", "pg_restore", "psql"] {
+            #expect(check.contains("    same /opt/babelfish/bin/\(tool); \\"), "the pipeline checks \(tool)'s version")
+        }
+        #expect(check.contains { $0.contains("ldd /opt/babelfish/bin/bbf_dump /opt/babelfish/bin/bbf_dumpall /usr/local/bin/bbf") })
+        #expect(check.contains("    /usr/local/bin/bbf --help; \\"))
+    }
+
+    static let stages = [
+        "builder", "archives-download", "archives-context", "archives", "antlr", "sources", "engine", "extensions", "install",
+        "entrypoint-swift", "entrypoint-context", "entrypoint", "engine-runtime", "dump-tools", "bbf-swift", "bbf-context", "bbf",
+        "pipeline",
+        "runtime",
+    ]
+
+    @Test("the dump tools are the engine's pg_dump, renamed as BabelfishDump.spec does, and must report the line's version")
+    func dumpTools() throws {
+        let text = try DockerfileRenderer(versions: try TestSupport.fixture(), line: "4.2").render()
+        let stage = try #require(text.split(separator: "FROM engine AS dump-tools\n").last?.split(separator: "\n# ---").first)
+        for expected in [
+            "WORKDIR /src/engine/src/bin\nRUN set -eux; rm -rf bbf_dump; \\\n    cp -a pg_dump bbf_dump; \\\n    make -C bbf_dump clean",
+            "sed -i 's/pg_dump/bbf_dump/g' pg_dumpall.c",
+            "sed -i 's/pg_dump (PostgreSQL)/bbf_dump (pg_dump compatible with Babelfish for PostgreSQL)/g' pg_dump.c",
+            "sed -i 's/bbf_dumpall (PostgreSQL)/bbf_dumpall (pg_dumpall compatible with Babelfish for PostgreSQL)/g' pg_dumpall.c",
+            #"sed -i 's|PACKAGE_NAME|"Babelfish"|g' pg_dump.c pg_dumpall.c"#,
+            #"grep -q 'find_other_exec(argv\[0\], "bbf_dump"' pg_dumpall.c"#,
+            "make -C /src/engine/src/backend generated-headers",
+            "NO_GENERATED_HEADERS=1 make -j\"$(nproc)\" pg_dump pg_dumpall",
+            "install -D -m 0755 pg_dump /out/bin/bbf_dump",
+            "install -D -m 0755 pg_dumpall /out/bin/bbf_dumpall",
+            "expect bbf_dump 'bbf_dump (pg_dump compatible with Babelfish for PostgreSQL) 16.3'",
+            "expect bbf_dumpall 'bbf_dumpall (pg_dumpall compatible with Babelfish for PostgreSQL) 16.3'",
+        ] {
+            #expect(stage.contains(expected), "dump-tools lacks \(expected)")
+        }
+        let sed = try #require(stage.firstRange(of: "sed -i 's/pg_dump/bbf_dump/g'")?.lowerBound)
+        let copy = try #require(stage.firstRange(of: "cp -a pg_dump bbf_dump")?.lowerBound)
+        let make = try #require(stage.firstRange(of: "make -j")?.lowerBound)
+        #expect(copy < sed && sed < make, "copy, then edit, then build")
+        let newer = try DockerfileRenderer(versions: try TestSupport.fixture(), line: "5.2").render()
+        #expect(newer.contains("expect bbf_dump 'bbf_dump (pg_dump compatible with Babelfish for PostgreSQL) 17.5'"))
+        #expect(newer.contains("same() { answer=\"$(\"$1\" --version)\"; echo \"$answer\"; case \"$answer\" in *\" 17.5\") ;;"))
+    }
+
+    @Test("bbf's Swift stage installs entrypointBuild and bbfBuild; the pipeline installs packages.pipeline and checks what they bring")
+    func pipelinePackages() throws {
+        let versions = try TestSupport.fixture()
+        let debian = try DockerfileRenderer(versions: versions, line: "4.2").render()
+        #expect(debian.contains("ARG BBF_FROM=swift"))
+        #expect(debian.contains("--mount=type=cache,id=bbf-swiftpm-bbf-debian-12,target=/build/.build,sharing=locked"))
+        #expect(debian.contains("swift build -c release --static-swift-stdlib --product bbf;"))
+        #expect(debian.contains("FROM bbf-${BBF_FROM} AS bbf"))
+        #expect(debian.contains("apt-get install --yes --no-install-recommends \\\n        libpq-dev \\\n        zlib1g-dev; \\"))
+        #expect(
+            debian.contains(
+                "apt-get install --yes --no-install-recommends \\\n        awscli \\\n        ca-certificates \\\n        skopeo; \\"))
+        #expect(debian.contains("    aws --version; \\\n    skopeo --version; \\"))
+        #expect(debian.contains("resolves and downloads bbf's Swift packages"), "the header says the default bbf build needs network")
+        let noble = try DockerfileRenderer(versions: versions, line: "4.2", distribution: "ubuntu-24.04").render()
+        #expect(!noble.contains("aws --version"), "no awscli in that list: nothing to check")
+        #expect(noble.contains("# distributions.ubuntu-24.04.packages.pipeline has no awscli"))
+        #expect(noble.contains("apt-get install --yes --no-install-recommends \\\n        libpq-dev; \\"), "an empty bbfBuild adds nothing")
     }
 
     @Test("the extensions are built in the order money, common, tds, tsql, with tsql's antlr directory first")

@@ -16,12 +16,20 @@ enum Fixtures {
               },
               "name": "Debian 12 (bookworm)",
               "packages": {
+                "bbfBuild": [
+                  "zlib1g-dev"
+                ],
                 "build": [
                   "build-essential",
                   "libicu-dev"
                 ],
                 "entrypointBuild": [
                   "libpq-dev"
+                ],
+                "pipeline": [
+                  "awscli",
+                  "ca-certificates",
+                  "skopeo"
                 ],
                 "runtime": [
                   "libicu72",
@@ -41,12 +49,17 @@ enum Fixtures {
               },
               "name": "Ubuntu 24.04 LTS (noble)",
               "packages": {
+                "bbfBuild": [],
                 "build": [
                   "build-essential",
                   "libicu-dev"
                 ],
                 "entrypointBuild": [
                   "libpq-dev"
+                ],
+                "pipeline": [
+                  "ca-certificates",
+                  "skopeo"
                 ],
                 "runtime": [
                   "libicu74",

@@ -113,6 +113,27 @@ struct VersionsTests {
             target: #""entrypointBuild": [\#n          "libpq-dev"\#n        ],"#, replacement: #""entrypointBuild": "libpq-dev","#,
             path: #"distributions["debian-12"].packages.entrypointBuild"#, problem: "expected an array of strings, found a string"),
         BadInput(
+            target: #""pipeline": [\#n          "awscli",\#n          "ca-certificates",\#n          "skopeo"\#n        ],"#,
+            replacement: "",
+            path: #"distributions["debian-12"].packages.pipeline"#, problem: "missing"),
+        BadInput(
+            target: #""pipeline": [\#n          "ca-certificates",\#n          "skopeo"\#n        ],"#, replacement: #""pipeline": [],"#,
+            path: #"distributions["ubuntu-24.04"].packages.pipeline"#, problem: "no packages"),
+        BadInput(
+            target: #""awscli","#, replacement: #""libpq-dev","#, path: #"distributions["debian-12"].packages.pipeline[0]"#,
+            problem: "is a build package; the pipeline image holds no toolchain"),
+        BadInput(
+            target: #""awscli","#, replacement: #""build-essential","#, path: #"distributions["debian-12"].packages.pipeline[0]"#,
+            problem: "is a build package"),
+        BadInput(
+            target: #""bbfBuild": [\#n          "zlib1g-dev"\#n        ],"#,
+            replacement: #""bbfBuild": [\#n          "libpq-dev"\#n        ],"#,
+            path: #"distributions["debian-12"].packages.bbfBuild[0]"#, problem: "is already in entrypointBuild"),
+        BadInput(
+            target: #""bbfBuild": [],"#, replacement: #""bbfBuild": "zlib1g-dev","#,
+            path: #"distributions["ubuntu-24.04"].packages.bbfBuild"#,
+            problem: "expected an array of strings, found a string"),
+        BadInput(
             target: #""patches": [],\#n      "postgres": "17.5""#, replacement: #""patches": {},\#n      "postgres": "17.5""#,
             path: #"lines["5.2"].patches"#, problem: "expected an array, found an object"),
         BadInput(
@@ -143,7 +164,7 @@ struct VersionsTests {
             try Versions.parse(TestSupport.fixtureText(replacing: #""schemaVersion": 1,"#, with: #""schemaVersion": 1"#))
         }
         #expect(error?.code == .unreadableVersions)
-        #expect(error?.message.contains("versions.json is not valid JSON: line 101, column 3") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("versions.json is not valid JSON: line 114, column 3") == true, "\(error?.message ?? "")")
     }
 
     @Test("every problem is reported at once, not just the first")

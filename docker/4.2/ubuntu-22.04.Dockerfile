@@ -7,12 +7,18 @@
 #
 # Build it with `swift run bbf build --line 4.2` (see docs/BUILDING.md), or from the
 # repository root with `docker build -f <this file> .` (BuildKit) or `podman build --format docker`.
+# Targets: the last stage, runtime, is the engine image (the default). `--target pipeline`
+# (`bbf build --target pipeline`) is the pipeline image: the engine plus bbf_dump, bbf_dumpall,
+# bbf, the AWS CLI and skopeo, for `bbf backup` and `bbf bake`.
 # Build arguments:
 #   BUILD_IMAGE, RUNTIME_IMAGE, SWIFT_IMAGE  base images (references may carry @sha256: digests)
 #   SOURCES_FROM     download: fetch the archives and verify their sha256 (default)
 #                    context: take them from sources/ in the build context (air-gapped builds)
 #   ENTRYPOINT_FROM  swift: compile bbf-entrypoint in the Swift stage (default)
 #                    context: take entrypoint/<arch>/bbf-entrypoint from the build context
+#   BBF_FROM         swift: compile bbf in its Swift stage (default; pipeline target only). It resolves
+#                    and downloads bbf's Swift packages (swift-argument-parser, swift-crypto): needs network
+#                    context: take bbf/<arch>/bbf from the build context (air-gapped builds)
 #   SOURCE_REVISION  this repository's revision, recorded in the image labels
 # Portable to Docker 20.10+ with BuildKit and to podman/buildah 1.28+: no syntax line, no
 # heredocs, no COPY --link, no ADD --checksum (checksums are verified in RUN steps).
@@ -22,6 +28,7 @@ ARG RUNTIME_IMAGE=ubuntu:22.04
 ARG SWIFT_IMAGE=swift:6.3.1-jammy
 ARG SOURCES_FROM=download
 ARG ENTRYPOINT_FROM=swift
+ARG BBF_FROM=swift
 
 # ----------------------------------------------------------------------------
 # builder: compilers and development packages (build stages only, never in the runtime image).
@@ -249,9 +256,10 @@ RUN set -eux; arch="${TARGETARCH:-$(dpkg --print-architecture)}"; \
 FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint
 
 # ----------------------------------------------------------------------------
-# runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images
+# engine-runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images
 # keep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres.
-FROM ${RUNTIME_IMAGE} AS runtime
+# The engine image (the runtime stage at the end of this file) and the pipeline image's base.
+FROM ${RUNTIME_IMAGE} AS engine-runtime
 ARG DEBIAN_FRONTEND=noninteractive
 RUN set -eux; apt-get update; \
     apt-get install --yes --no-install-recommends \
@@ -290,11 +298,9 @@ ENV PATH=/opt/babelfish/bin:$PATH \
     PGDATA=/var/lib/babelfish/data \
     LANG=C.UTF-8
 ARG RUNTIME_IMAGE
-ARG SOURCE_REVISION=unknown
 LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer edition)" \
       org.opencontainers.image.description="PostgreSQL 16.3 with Babelfish 4.2.0 (TDS on port 1433), built from source" \
       org.opencontainers.image.version="16.3-4.2.0" \
-      org.opencontainers.image.revision="${SOURCE_REVISION}" \
       org.opencontainers.image.licenses="PostgreSQL AND Apache-2.0 AND BSD-3-Clause" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}" \
       babelfish-dev.line="4.2" \
@@ -312,3 +318,127 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf
 USER 999:999
 ENTRYPOINT ["bbf-entrypoint"]
 CMD ["postgres"]
+
+# ----------------------------------------------------------------------------
+# dump-tools: bbf_dump and bbf_dumpall, the engine's own src/bin/pg_dump (with dump_babel_utils.c)
+# built the way the engine's BabelfishDump.spec does, from the tree the engine stage configured and
+# built: the same pinned sources, so their version is always the engine's.
+FROM engine AS dump-tools
+WORKDIR /src/engine/src/bin
+RUN set -eux; rm -rf bbf_dump; \
+    cp -a pg_dump bbf_dump; \
+    make -C bbf_dump clean
+WORKDIR /src/engine/src/bin/bbf_dump
+# BabelfishDump.spec %prep: bbf_dumpall finds and version-checks its sibling bbf_dump; the tools name Babelfish.
+RUN set -eux; sed -i 's/pg_dump/bbf_dump/g' pg_dumpall.c; \
+    sed -i 's/pg_dump (PostgreSQL)/bbf_dump (pg_dump compatible with Babelfish for PostgreSQL)/g' pg_dump.c; \
+    sed -i 's/bbf_dump (PostgreSQL)/bbf_dump (pg_dump compatible with Babelfish for PostgreSQL)/g' pg_dumpall.c; \
+    sed -i 's/bbf_dumpall (PostgreSQL)/bbf_dumpall (pg_dumpall compatible with Babelfish for PostgreSQL)/g' pg_dumpall.c; \
+    sed -i 's|PACKAGE_BUGREPORT|"https://github.com/babelfish-for-postgresql/babelfish_extensions/issues"|g' pg_dump.c pg_dumpall.c; \
+    sed -i 's|PACKAGE_NAME|"Babelfish"|g' pg_dump.c pg_dumpall.c; \
+    sed -i 's|PACKAGE_URL|"https://github.com/babelfish-for-postgresql/babelfish-for-postgresql/wiki"|g' pg_dump.c pg_dumpall.c; \
+    grep -q 'find_other_exec(argv\[0\], "bbf_dump"' pg_dumpall.c || { echo 'ERROR: pg_dumpall.c does not look for bbf_dump after the BabelfishDump.spec edits; compare them with the engine tag'\''s BabelfishDump.spec' >&2; exit 1; }
+# BabelfishDump.spec %build and %install, renamed.
+RUN set -eux; make -C /src/engine/src/backend generated-headers; \
+    NO_GENERATED_HEADERS=1 make -j"$(nproc)" pg_dump pg_dumpall; \
+    install -D -m 0755 pg_dump /out/bin/bbf_dump; \
+    install -D -m 0755 pg_dumpall /out/bin/bbf_dumpall; \
+    strip --strip-unneeded /out/bin/bbf_dump /out/bin/bbf_dumpall; \
+    expect() { answer="$("/out/bin/$1" --version)"; echo "$answer"; [ "$answer" = "$2" ] || { echo "ERROR: $1 --version says $answer, not $2" >&2; exit 1; }; }; \
+    expect bbf_dump 'bbf_dump (pg_dump compatible with Babelfish for PostgreSQL) 16.3'; \
+    expect bbf_dumpall 'bbf_dumpall (pg_dumpall compatible with Babelfish for PostgreSQL) 16.3'
+
+# ----------------------------------------------------------------------------
+# bbf-swift: bbf compiled with the static Swift standard library (BBF_FROM=swift, the default) from the
+# repository's own package: Package.swift, Sources/, Tests/ (SwiftPM checks that every target's directory exists,
+# test targets included; only the bbf product is compiled). It resolves and downloads bbf's Swift packages,
+# so it needs network; air-gapped builds take a prebuilt bbf (BBF_FROM=context).
+FROM ${SWIFT_IMAGE} AS bbf-swift
+ARG DEBIAN_FRONTEND=noninteractive
+ARG BBF_FROM
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        freetds-dev \
+        libpq-dev \
+        libssl-dev \
+        zlib1g-dev; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+COPY Package.swift Package.swift
+COPY Sources/ Sources/
+COPY Tests/ Tests/
+# The guard keeps builders that run unused stages from compiling when a prebuilt binary is used.
+RUN --mount=type=cache,id=bbf-swiftpm-bbf-ubuntu-22.04,target=/build/.build,sharing=locked \
+    set -eux; if [ "${BBF_FROM:-swift}" != swift ]; then echo "BBF_FROM=$BBF_FROM: not compiling"; mkdir -p /out; exit 0; fi; \
+    swift build -c release --static-swift-stdlib --product bbf; \
+    install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/bbf" /out/bbf
+
+# ----------------------------------------------------------------------------
+# bbf-context: a prebuilt bbf from bbf/<arch>/ in the build context
+# (BBF_FROM=context; bbf build --target pipeline --bbf-binary PATH puts it there).
+FROM ${BUILD_IMAGE} AS bbf-context
+ARG TARGETARCH
+COPY bbf/ /in/
+RUN set -eux; arch="${TARGETARCH:-$(dpkg --print-architecture)}"; \
+    if [ ! -f "/in/$arch/bbf" ]; then echo "ERROR: bbf/$arch/bbf is not in the build context (BBF_FROM=context): build it with swift build -c release --static-swift-stdlib --product bbf and pass it to bbf build --bbf-binary" >&2; exit 1; fi; \
+    install -D -m 0755 "/in/$arch/bbf" /out/bbf
+
+# ----------------------------------------------------------------------------
+# bbf: the chosen bbf.
+FROM bbf-${BBF_FROM} AS bbf
+
+# ----------------------------------------------------------------------------
+# pipeline: the engine image plus what bbf backup and bbf bake run: bbf_dump, bbf_dumpall, bbf, and
+# distributions.ubuntu-22.04.packages.pipeline (versions.json). Non-root, no toolchain; it writes only below
+# /work (HOME and TMPDIR), so it runs with a read-only root file system and an emptyDir or tmpfs there.
+FROM engine-runtime AS pipeline
+ARG DEBIAN_FRONTEND=noninteractive
+# Root for the installation only (numeric, like the USER below).
+USER 0:0
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        awscli \
+        ca-certificates \
+        skopeo; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+COPY --from=dump-tools /out/bin/ /opt/babelfish/bin/
+COPY --from=bbf /out/bbf /usr/local/bin/bbf
+RUN set -eux; test -x /usr/local/bin/bbf || { echo 'ERROR: no bbf (the bbf stage produced none)' >&2; exit 1; }; \
+    install -d -o 999 -g 999 -m 0700 /work /work/tmp
+# Every tool reports the engine's version (PostgreSQL 16.3), and nothing lacks a library or brings a compiler.
+RUN set -eu; fail() { echo "ERROR: $*" >&2; exit 1; }; \
+    same() { answer="$("$1" --version)"; echo "$answer"; case "$answer" in *" 16.3") ;; *) fail "$1 --version says $answer, not PostgreSQL 16.3 (the engine's version)";; esac; }; \
+    same /opt/babelfish/bin/bbf_dump; \
+    same /opt/babelfish/bin/bbf_dumpall; \
+    same /opt/babelfish/bin/pg_restore; \
+    same /opt/babelfish/bin/psql; \
+    /usr/local/bin/bbf --help; \
+    aws --version; \
+    skopeo --version; \
+    report="$(ldd /opt/babelfish/bin/bbf_dump /opt/babelfish/bin/bbf_dumpall /usr/local/bin/bbf 2>&1 || true)"; \
+    case "$report" in *'not found'*) fail "run-time libraries are missing (add their packages to versions.json distributions.ubuntu-22.04.packages.runtime); ldd says: $report";; esac; \
+    toolchain=''; for package in $(dpkg-query --show --showformat '${Package} '); do case "$package" in *-dev|gcc|g++|cpp|clang|make|gcc-[0-9]|gcc-[0-9][0-9]|g++-[0-9]|g++-[0-9][0-9]|cpp-[0-9]|cpp-[0-9][0-9]|clang-[0-9]|clang-[0-9][0-9]) toolchain="$toolchain $package";; esac; done; \
+    [ -z "$toolchain" ] || fail "the pipeline image must hold no toolchain, but has: $toolchain (remove what pulls it in from distributions.ubuntu-22.04.packages.pipeline)"
+ENV HOME=/work \
+    TMPDIR=/work/tmp
+WORKDIR /work
+LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer edition): pipeline" \
+      org.opencontainers.image.description="bbf backup and bbf bake with PostgreSQL 16.3, Babelfish 4.2.0, bbf_dump and bbf_dumpall" \
+      babelfish-dev.image="pipeline"
+ARG SOURCE_REVISION=unknown
+LABEL org.opencontainers.image.revision="${SOURCE_REVISION}"
+# bbf is no server: no health check. bbf stops its tools and cleans up on SIGTERM and SIGINT.
+HEALTHCHECK NONE
+STOPSIGNAL SIGTERM
+USER 999:999
+ENTRYPOINT ["bbf"]
+CMD ["--help"]
+
+# ----------------------------------------------------------------------------
+# runtime: the engine image, the default target (the last stage): engine-runtime and its revision label
+# (metadata, no layer), so the pipeline image shares every one of its layers.
+FROM engine-runtime AS runtime
+ARG SOURCE_REVISION=unknown
+LABEL org.opencontainers.image.revision="${SOURCE_REVISION}"
