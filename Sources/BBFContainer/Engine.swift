@@ -70,8 +70,10 @@ public struct Engine: Sendable {
 
     /// The engine's server version; a clear error when it is not running.
     public func info() throws(ContainerError) -> String {
-        let format = kind == .docker ? "{{.ServerVersion}}" : "{{.Version.Version}}"
-        let result = try run(["info", "--format", format], doing: "ask \(name) whether it is running")
+        // `docker version`, not `docker info`: with no daemon, Docker 20.10's
+        // `info --format` prints a template error instead of "Cannot connect".
+        let arguments = kind == .docker ? ["version", "--format", "{{.Server.Version}}"] : ["info", "--format", "{{.Version.Version}}"]
+        let result = try run(arguments, doing: "ask \(name) whether it is running")
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
