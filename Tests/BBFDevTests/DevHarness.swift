@@ -3,6 +3,7 @@ import BBFTestSupport
 import Foundation
 import PostgresClient
 import TDSClient
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -126,10 +127,35 @@ final class DevHarness {
         return try connection.execute(sql).rows
     }
 
-    /// The value in the test table's row 1, or nil when the table does not exist.
-    func note() -> String? {
-        guard let rows = try? execute("SELECT body FROM bbf_dev_notes WHERE id = 1") else { return nil }
-        return rows.first?.first ?? nil
+    /// The value in the test table's row 1, or nil when the table does not
+    /// exist. Any other failure (a connection refused or reset while the
+    /// engine's port proxy settles) is retried for up to 30 s, then recorded
+    /// as an issue with the error and the container's last log lines, so a
+    /// failure says which of "no data" and "no connection" it was.
+    func note(sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+        let deadline = Date().addingTimeInterval(30)
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                let rows = try execute("SELECT body FROM bbf_dev_notes WHERE id = 1")
+                return rows.first?.first ?? nil
+            } catch {
+                let text = "\(error)"
+                // PostgreSQL's undefined_table, Babelfish's "Invalid object name".
+                if text.contains("42P01") || text.contains("does not exist") || text.contains("Invalid object name") {
+                    return nil
+                }
+                if Date() > deadline {
+                    let logs = (try? docker.run(["logs", "--tail", "30", name])).map { $0.standardOutput + $0.standardError } ?? "(no logs)"
+                    Issue.record(
+                        "the note query failed \(attempts) times for 30 s: \(text)\nlast log lines of \(name):\n\(logs)",
+                        sourceLocation: sourceLocation)
+                    return nil
+                }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
     }
 
     func writeNote(_ body: String) throws {
