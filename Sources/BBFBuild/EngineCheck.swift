@@ -28,7 +28,12 @@ extension ContainerEngine {
         }
         guard !result.status.isSuccess else { return nil }
         let said = (result.standardError + result.standardOutput).split(separator: "\n").map { String($0).trimmed() }
-        let message = said.first { $0.lowercased().contains("error") || $0.contains("Cannot connect") } ?? said.last ?? ""
+        // Docker 20.10 prints "Server:\nERROR: Cannot connect ..." on standard output
+        // and only "errors pretty printing info" on standard error: the daemon's
+        // own words first, then any error line.
+        let message =
+            (said.first { $0.contains("Cannot connect") || $0.lowercased().contains("permission denied") }
+            ?? said.first { $0.lowercased().contains("error") } ?? said.last ?? "").droppingPrefix("ERROR: ")
         let quoted = message.isEmpty ? "" : " (\(kind.rawValue) info: \(message))"
         if kind == .docker && (message.contains("Cannot connect to the Docker daemon") || message.contains("Is the docker daemon running"))
         {
@@ -45,5 +50,11 @@ extension ContainerEngine {
         }
         return BuildToolError(
             .containerEngine, "\(path) info \(result.status)\(quoted): the engine cannot build. Fix it, or pass --engine \(other).")
+    }
+}
+
+extension String {
+    fileprivate func droppingPrefix(_ prefix: String) -> String {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
     }
 }

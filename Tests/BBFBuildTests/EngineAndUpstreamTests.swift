@@ -23,6 +23,14 @@ struct EngineAndUpstreamTests {
             notRunning?.message
                 == "the Docker daemon is not running (docker info: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?): start it (e.g. sudo systemctl start docker), or pass --engine podman (or --engine PATH for another engine)."
         )
+        // Docker 20.10's client: the daemon's words on standard output, a generic line on standard error.
+        let notRunning2010 = Self.docker.unavailability(
+            Self.failed(
+                "errors pretty printing info\n",
+                output:
+                    "Client:\n Context:    default\n Debug Mode: false\n\nServer:\nERROR: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"
+            ))
+        #expect(notRunning2010?.message == notRunning?.message)
         let denied = Self.docker.unavailability(
             Self.failed(
                 "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.47/info\": dial unix /var/run/docker.sock: connect: permission denied\n"
