@@ -116,9 +116,13 @@ extension DockerfileRenderer {
         writer.run(aptInstall(distribution.packages.pipeline))
         writer.instruction("COPY --from=dump-tools /out/bin/ \(prefix)/bin/")
         writer.instruction("COPY --from=bbf /out/bbf \(ImageLayout.bbf)")
+        writer.comment(
+            "\(ImageLayout.pipelineWork) is 1777 like /tmp (and like a Kubernetes emptyDir): Docker 20.10 gives a tmpfs mounted over an\nexisting directory that directory's mode, whatever tmpfs-mode says, so a 0700 one would be unwritable."
+        )
         writer.run([
             "test -x \(ImageLayout.bbf) || { echo 'ERROR: no bbf (the bbf stage produced none)' >&2; exit 1; }",
-            "install -d -o \(ImageLayout.userID) -g \(ImageLayout.groupID) -m 0700 \(ImageLayout.pipelineWork) \(ImageLayout.pipelineTemporary)",
+            "install -d -m 1777 \(ImageLayout.pipelineWork)",
+            "install -d -o \(ImageLayout.userID) -g \(ImageLayout.groupID) -m 0700 \(ImageLayout.pipelineTemporary)",
         ])
         writer.comment(
             "Every tool reports the engine's version (PostgreSQL \(line.postgres)), and nothing lacks a library or brings a compiler."

@@ -406,8 +406,11 @@ RUN set -eux; apt-get update; \
     rm -rf /var/lib/apt/lists/*
 COPY --from=dump-tools /out/bin/ /opt/babelfish/bin/
 COPY --from=bbf /out/bbf /usr/local/bin/bbf
+# /work is 1777 like /tmp (and like a Kubernetes emptyDir): Docker 20.10 gives a tmpfs mounted over an
+# existing directory that directory's mode, whatever tmpfs-mode says, so a 0700 one would be unwritable.
 RUN set -eux; test -x /usr/local/bin/bbf || { echo 'ERROR: no bbf (the bbf stage produced none)' >&2; exit 1; }; \
-    install -d -o 999 -g 999 -m 0700 /work /work/tmp
+    install -d -m 1777 /work; \
+    install -d -o 999 -g 999 -m 0700 /work/tmp
 # Every tool reports the engine's version (PostgreSQL 16.3), and nothing lacks a library or brings a compiler.
 RUN set -eu; fail() { echo "ERROR: $*" >&2; exit 1; }; \
     same() { answer="$("$1" --version)"; echo "$answer"; case "$answer" in *" 16.3") ;; *) fail "$1 --version says $answer, not PostgreSQL 16.3 (the engine's version)";; esac; }; \
