@@ -43,8 +43,20 @@ final class TemporaryServer {
         self.superuser = superuser
     }
 
+    /// Where the private socket directory goes: TMPDIR when it is an
+    /// absolute path short enough for a socket path in it (a read-only root
+    /// file system, as in the pipeline's pods, has a writable TMPDIR and no
+    /// writable /tmp), else /tmp.
+    static func temporaryBase(environment: [String: String]) -> String {
+        guard var base = environment["TMPDIR"], base.hasPrefix("/") else { return "/tmp" }
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        // sun_path holds 107 bytes: base + "/bbf-init-XXXXXX/.s.PGSQL.65535" is 32 more.
+        return base.utf8.count <= 70 ? base : "/tmp"
+    }
+
     static func start(_ options: Options) throws -> TemporaryServer {
-        let socketDirectory = try FileSystem.makeTemporaryDirectory(prefix: "bbf-init-")
+        let socketDirectory = try FileSystem.makeTemporaryDirectory(
+            in: temporaryBase(environment: options.environment), prefix: "bbf-init-")
         do {
             let port = options.listenOnLoopback ? try Network.freeLoopbackPort() : 5432
             var tdsPort = options.listenOnLoopback ? try Network.freeLoopbackPort() : nil

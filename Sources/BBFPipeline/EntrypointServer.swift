@@ -76,6 +76,9 @@ public final class EntrypointServer {
             "PATH": options.binDirectory + ":/usr/local/bin:/usr/bin:/bin",
             "PGDATA": options.dataDirectory,
             "POSTGRES_SOCKET_DIR": options.socketDirectory,
+            // The first boot's temporary server puts its socket directory in TMPDIR:
+            // the bake's pod has a read-only root file system, so no writable /tmp.
+            "TMPDIR": options.socketDirectory,
             "BABELFISH_TDS_PORT": String(tdsPort),
             "BABELFISH_INITDB_DIR": options.socketDirectory + "/no-init-scripts",
             "LANG": "C.UTF-8",

@@ -4,6 +4,14 @@ import Testing
 
 @Suite("Configuration files")
 struct ConfigurationFilesTests {
+    @Test("The temporary server's socket directory goes in TMPDIR when it is absolute and short enough, else /tmp")
+    func temporaryBase() {
+        #expect(TemporaryServer.temporaryBase(environment: [:]) == "/tmp")
+        #expect(TemporaryServer.temporaryBase(environment: ["TMPDIR": "/work/tmp/"]) == "/work/tmp")
+        #expect(TemporaryServer.temporaryBase(environment: ["TMPDIR": "relative"]) == "/tmp")
+        #expect(TemporaryServer.temporaryBase(environment: ["TMPDIR": "/" + String(repeating: "d", count: 80)]) == "/tmp")
+    }
+
     @Test("postgresql.conf syntax: comments, quotes, escapes, optional =")
     func parsing() {
         let settings = ConfigurationFile.parse(
