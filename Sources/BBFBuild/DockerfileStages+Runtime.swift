@@ -68,6 +68,14 @@ extension DockerfileRenderer {
                     "PGDATA=\(ImageLayout.dataDirectory)", "LANG=C.UTF-8",
                 ]
             ).replacing("\\\n        ", with: "\\\n    "))
+        writer.comment(
+            "The template cluster a first boot with the default settings copies instead of running initdb and the\nBabelfish setup (BBF_INIT_TEMPLATE): made here by the entrypoint's own first-boot steps, the server run as\npostgres; it holds no password and no TLS key, no WAL, and is read-only (owned by root, so the\nserver's user cannot change it)."
+        )
+        writer.run([
+            "\(ImageLayout.entrypoint) make-template \(ImageLayout.templateDirectory)",
+            "chown -R 0:0 \(ImageLayout.templateDirectory)",
+            "du -sh \(ImageLayout.templateDirectory)",
+        ])
         writer.instruction("ARG RUNTIME_IMAGE")
         writer.instruction("ARG SOURCE_REVISION=unknown")
         let labels = [

@@ -21,11 +21,11 @@ enum TemplateMaker {
         for warning in config.warnings { Log.warning(warning) }
         let ignored = [
             "POSTGRES_PASSWORD", "BABELFISH_PASSWORD", "POSTGRES_DB", "BABELFISH_TLS", "BABELFISH_TLS_REQUIRE", "BABELFISH_TLS_CERT_FILE",
-            "BABELFISH_TLS_KEY_FILE", "BABELFISH_INITDB_DIR", "PGDATA", "BBF_INIT_TEMPLATE",
+            "BABELFISH_TLS_KEY_FILE", "BABELFISH_INITDB_DIR", "BBF_INIT_TEMPLATE",
         ].filter(config.explicitlySet.contains)
         if !ignored.isEmpty {
             Log.warning(
-                "make-template ignores \(ignored.joined(separator: ", ")): a template holds no password, TLS key, init script result or extra database, and lives in \(directory)/\(TemplateFiles.data)"
+                "make-template ignores \(ignored.joined(separator: ", ")): a template holds no password, TLS key, init script result or extra database."
             )
         }
         config.dataDirectory = directory + "/" + TemplateFiles.data

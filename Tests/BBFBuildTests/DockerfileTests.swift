@@ -63,6 +63,18 @@ struct DockerfileTests {
             #expect(runtime.contains(required), "runtime stage lacks \(required)")
         }
         #expect(runtime.contains { $0.contains("org.opencontainers.image.revision=\"${SOURCE_REVISION}\"") })
+        // The template cluster is made in the runtime stage itself, on the installed engine and
+        // entrypoint, after PATH and LANG are set (a first boot compares its locale with the template's)
+        // and before USER (make-template drops to postgres itself).
+        let templateLine = runtime.firstIndex { $0.contains("/usr/local/bin/bbf-entrypoint make-template /opt/babelfish/template") }
+        let environmentLine = runtime.firstIndex { $0.hasPrefix("ENV PATH=/opt/babelfish/bin:$PATH") }
+        let userLine = runtime.firstIndex { $0 == "USER 999:999" }
+        let installLine = runtime.firstIndex { $0 == "COPY --from=install /opt/babelfish /opt/babelfish" }
+        #expect(templateLine != nil, "the runtime stage makes no template cluster")
+        if let templateLine, let environmentLine, let userLine, let installLine {
+            #expect(installLine < templateLine && environmentLine < templateLine && templateLine < userLine)
+        }
+        #expect(ImageLayout.templateDirectory == "/opt/babelfish/template")
         #expect(
             !runtime.contains { $0.contains("build-essential") || $0.contains("-dev ") || $0.hasSuffix("-dev") || $0.contains("openjdk") },
             "no compilers, -dev packages or Java at run time")

@@ -288,6 +288,13 @@ RUN set -eux; test -x /usr/local/bin/bbf-entrypoint || { echo 'ERROR: no bbf-ent
 ENV PATH=/opt/babelfish/bin:$PATH \
     PGDATA=/var/lib/babelfish/data \
     LANG=C.UTF-8
+# The template cluster a first boot with the default settings copies instead of running initdb and the
+# Babelfish setup (BBF_INIT_TEMPLATE): made here by the entrypoint's own first-boot steps, the server run as
+# postgres; it holds no password and no TLS key, no WAL, and is read-only (owned by root, so the
+# server's user cannot change it).
+RUN set -eux; /usr/local/bin/bbf-entrypoint make-template /opt/babelfish/template; \
+    chown -R 0:0 /opt/babelfish/template; \
+    du -sh /opt/babelfish/template
 ARG RUNTIME_IMAGE
 ARG SOURCE_REVISION=unknown
 LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer edition)" \
