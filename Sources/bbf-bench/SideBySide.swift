@@ -33,7 +33,9 @@ func anchorFirstBoot(bin: String, root: String, initdbSync: Bool = true) -> Doub
         try? FileSystem.changeOwner(root, user: postgres.uid, group: postgres.gid)
         try? FileSystem.changeOwner(socket, user: postgres.uid, group: postgres.gid)
     }
-    guard let setpriv = findExecutable("setpriv", path: "/usr/bin:/bin") else { fail("the anchor's sequence as root needs setpriv (util-linux)") }
+    guard let setpriv = findExecutable("setpriv", path: "/usr/bin:/bin") else {
+        fail("the anchor's sequence as root needs setpriv (util-linux)")
+    }
     let port = String((try? Network.freeLoopbackPort()) ?? 45433)
     let tdsPort = String((try? Network.freeLoopbackPort()) ?? 41434)
     let environment = ["PATH": "\(bin):/usr/bin:/bin", "LANG": "C.UTF-8", "PGHOST": socket, "PGPORT": port, "PGUSER": "postgres"]
@@ -145,11 +147,15 @@ func reportSideBySide(babelfishHome: String) {
     print("3a. First boot with Babelfish, side by side on the same binaries (median of \(rounds) rounds, in turn; no init scripts)")
     print("   make-template (once, at image build time)   \(format(makeMs, 0)) ms")
     print("   \(pad("", 36)) \(pad("ms", 9)) \(pad("p90", 9)) vs anchor")
-    print("   \(pad("entrypoint, full initialization", 36)) \(pad(format(f, 0), 9)) \(pad(format(Stats(samples: full).p90, 0), 9)) \(format(f / max(a, 0.001)))x")
+    print(
+        "   \(pad("entrypoint, full initialization", 36)) \(pad(format(f, 0), 9)) \(pad(format(Stats(samples: full).p90, 0), 9)) \(format(f / max(a, 0.001)))x"
+    )
     print(
         "   \(pad("entrypoint, template copy", 36)) \(pad(format(t, 0), 9)) \(pad(format(Stats(samples: copied).p90, 0), 9)) \(format(t / max(a, 0.001)))x   (target <= 0.50x: \(t <= 0.5 * a ? "met" : "NOT met"))"
     )
-    print("   \(pad("anchor's sequence (start.sh steps)", 36)) \(pad(format(a, 0), 9)) \(pad(format(Stats(samples: anchor).p90, 0), 9)) 1.00x")
+    print(
+        "   \(pad("anchor's sequence (start.sh steps)", 36)) \(pad(format(a, 0), 9)) \(pad(format(Stats(samples: anchor).p90, 0), 9)) 1.00x"
+    )
     let n = Stats(samples: anchorNoSync).median
     print(
         "   \(pad("anchor's sequence, initdb --no-sync", 36)) \(pad(format(n, 0), 9)) \(pad(format(Stats(samples: anchorNoSync).p90, 0), 9)) \(format(n / max(a, 0.001)))x   (template vs this: \(format(t / max(n, 0.001)))x, full vs this: \(format(f / max(n, 0.001)))x)"

@@ -34,7 +34,9 @@ struct HealthcheckStartIntervalTests {
         #expect(HealthcheckStartInterval.adding(to: "FROM scratch\n") == "FROM scratch\n")
     }
 
-    @Test("bbf build stages the flag for a Docker 27 engine and leaves the Dockerfile as committed for 20.10", arguments: ["27.1.1", "20.10.24+dfsg1"])
+    @Test(
+        "bbf build stages the flag for a Docker 27 engine and leaves the Dockerfile as committed for 20.10",
+        arguments: ["27.1.1", "20.10.24+dfsg1"])
     func staged(version: String) throws {
         let (layout, cleanup) = try TestSupport.scratchRepository()
         defer { cleanup() }

@@ -36,7 +36,9 @@ struct TemplateBootTests {
         #expect(try ControlData.read(data, bin: try TestEnvironment.requirePostgres()).state == "shut down")
     }
 
-    @Test("A template boot: the container's passwords, POSTGRES_DB and init scripts; its own system identifier and nonce; the template untouched")
+    @Test(
+        "A template boot: the container's passwords, POSTGRES_DB and init scripts; its own system identifier and nonce; the template untouched"
+    )
     func templateBoot() throws {
         let bin = try TestEnvironment.requirePostgres()
         let template = try SharedTemplate.plain()
@@ -81,7 +83,9 @@ struct TemplateBootTests {
             try SharedTemplate.plain(), ["POSTGRES_PASSWORD": "", "BABELFISH_PASSWORD": "", "POSTGRES_HOST_AUTH_METHOD": "trust"])
         let server = try sandbox.start(environment: environment)
         #expect(server.log.contains("first boot from the template cluster"))
-        let connection = try PostgresConnection(["host": "127.0.0.1", "port": String(sandbox.port), "user": "postgres", "dbname": "postgres"])
+        let connection = try PostgresConnection([
+            "host": "127.0.0.1", "port": String(sandbox.port), "user": "postgres", "dbname": "postgres",
+        ])
         #expect(try connection.execute("SELECT count(*) FROM pg_authid WHERE rolpassword IS NOT NULL").scalar == "0")
         #expect(server.stop() == .exited(0))
     }
@@ -89,7 +93,8 @@ struct TemplateBootTests {
     @Test("The strict durability mode copies the template too")
     func strict() throws {
         let sandbox = try Sandbox()
-        let server = try sandbox.start(environment: try sandbox.templateEnvironment(try SharedTemplate.plain(), ["BBF_INIT_DURABILITY": "strict"]))
+        let server = try sandbox.start(
+            environment: try sandbox.templateEnvironment(try SharedTemplate.plain(), ["BBF_INIT_DURABILITY": "strict"]))
         #expect(server.log.contains("first boot from the template cluster"))
         #expect(try sandbox.connect().execute("SELECT 1").scalar == "1")
     }
