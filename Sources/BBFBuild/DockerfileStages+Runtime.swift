@@ -34,6 +34,14 @@ extension DockerfileRenderer {
 
         writer.stage("entrypoint: the chosen bbf-entrypoint.")
         writer.instruction("FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint")
+
+        writer.stage(
+            "entrypoint-stripped: the chosen bbf-entrypoint without its symbol table (the builder has binutils);\nabout half its size. Swift needs no symbols to run: a crash report loses function names only."
+        )
+        writer.instruction("FROM builder AS entrypoint-stripped")
+        writer.instruction("COPY --from=entrypoint /out/bbf-entrypoint /out/bbf-entrypoint")
+        writer.comment("It runs in the runtime stage, which has libpq: make-template there is its test.")
+        writer.run(["strip --strip-all /out/bbf-entrypoint"])
     }
 
     func runtimeStage(_ writer: inout DockerfileWriter) {
@@ -54,7 +62,7 @@ extension DockerfileRenderer {
             "chmod 3775 \(ImageLayout.socketDirectory)",
         ])
         writer.instruction("COPY --from=install \(prefix) \(prefix)")
-        writer.instruction("COPY --from=entrypoint /out/bbf-entrypoint \(ImageLayout.entrypoint)")
+        writer.instruction("COPY --from=entrypoint-stripped /out/bbf-entrypoint \(ImageLayout.entrypoint)")
         writer.run([
             "test -x \(ImageLayout.entrypoint) || { echo 'ERROR: no bbf-entrypoint (the entrypoint stage produced none)' >&2; exit 1; }",
             "\(prefix)/bin/postgres --version",

@@ -42,7 +42,7 @@ struct DockerfileLintTests {
             #expect(fields[2] == "1", "only the SwiftPM cache mount (no apt cache mounts, for buildah 1.28): \(line)")
             #expect(
                 fields[3]
-                    == "builder,archives-download,archives-context,archives,antlr,sources,engine,extensions,install,entrypoint-swift,entrypoint-context,entrypoint,runtime"
+                    == "builder,archives-download,archives-context,archives,antlr,sources,engine,extensions,install,entrypoint-swift,entrypoint-context,entrypoint,entrypoint-stripped,runtime"
             )
         }
     }

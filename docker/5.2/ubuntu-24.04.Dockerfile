@@ -248,6 +248,14 @@ RUN set -eux; arch="${TARGETARCH:-$(dpkg --print-architecture)}"; \
 FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint
 
 # ----------------------------------------------------------------------------
+# entrypoint-stripped: the chosen bbf-entrypoint without its symbol table (the builder has binutils);
+# about half its size. Swift needs no symbols to run: a crash report loses function names only.
+FROM builder AS entrypoint-stripped
+COPY --from=entrypoint /out/bbf-entrypoint /out/bbf-entrypoint
+# It runs in the runtime stage, which has libpq: make-template there is its test.
+RUN set -eux; strip --strip-all /out/bbf-entrypoint
+
+# ----------------------------------------------------------------------------
 # runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images
 # keep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres.
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -280,7 +288,7 @@ RUN set -eux; groupadd --system --gid 999 postgres; \
     chmod 0700 /var/lib/babelfish/data; \
     chmod 3775 /var/run/postgresql
 COPY --from=install /opt/babelfish /opt/babelfish
-COPY --from=entrypoint /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint
+COPY --from=entrypoint-stripped /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint
 RUN set -eux; test -x /usr/local/bin/bbf-entrypoint || { echo 'ERROR: no bbf-entrypoint (the entrypoint stage produced none)' >&2; exit 1; }; \
     /opt/babelfish/bin/postgres --version; \
     report="$(find /opt/babelfish /usr/local/bin/bbf-entrypoint -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec ldd {} + 2>&1 || true)"; \
