@@ -78,6 +78,9 @@ struct BuildCommand: ParsableCommand {
         let size = try reporting { () throws(BuildToolError) in try BuildRunner.verifyImage(plan, environment: environment) }
         var summary = "built \(plan.tags.joined(separator: ", ")) in \(seconds / 60)m\(seconds % 60)s"
         if let size { summary += "; image size \(size / 1_000_000) MB" }
+        if let reference = plan.tags.first, let layers = LayerSizes.read(reference, engine: plan.engine, environment: environment) {
+            summary += "\nlayers: " + LayerSizes.summary(layers)
+        }
         Console.out(summary)
     }
 }
