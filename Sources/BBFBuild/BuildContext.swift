@@ -29,7 +29,12 @@ public enum BuildContext {
         do {
             try FileSystem.removeTree(context)
             try FileSystem.createDirectory(context)
-            try copyFile(layout.path(plan.dockerfile), to: context + "/Dockerfile")
+            if plan.healthStartInterval {
+                let text = try FileSystem.readText(layout.path(plan.dockerfile))
+                try FileSystem.writeAtomically(context + "/Dockerfile", HealthcheckStartInterval.adding(to: text), permissions: 0o644)
+            } else {
+                try copyFile(layout.path(plan.dockerfile), to: context + "/Dockerfile")
+            }
             try FileSystem.createDirectory(context + "/sources")
             try FileSystem.createDirectory(context + "/entrypoint")
             try FileSystem.createDirectory(context + "/bbf")

@@ -34,6 +34,14 @@ extension DockerfileRenderer {
 
         writer.stage("entrypoint: the chosen bbf-entrypoint.")
         writer.instruction("FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint")
+
+        writer.stage(
+            "entrypoint-stripped: the chosen bbf-entrypoint without its symbol table (the builder has binutils);\nabout half its size. Swift needs no symbols to run: a crash report loses function names only."
+        )
+        writer.instruction("FROM builder AS entrypoint-stripped")
+        writer.instruction("COPY --from=entrypoint /out/bbf-entrypoint /out/bbf-entrypoint")
+        writer.comment("It runs in the runtime stage, which has libpq: make-template there is its test.")
+        writer.run(["strip --strip-all /out/bbf-entrypoint"])
     }
 
     /// The engine image; `runtime`, the file's last stage, is it plus the revision label.
@@ -55,7 +63,7 @@ extension DockerfileRenderer {
             "chmod 3775 \(ImageLayout.socketDirectory)",
         ])
         writer.instruction("COPY --from=install \(prefix) \(prefix)")
-        writer.instruction("COPY --from=entrypoint /out/bbf-entrypoint \(ImageLayout.entrypoint)")
+        writer.instruction("COPY --from=entrypoint-stripped /out/bbf-entrypoint \(ImageLayout.entrypoint)")
         writer.run([
             "test -x \(ImageLayout.entrypoint) || { echo 'ERROR: no bbf-entrypoint (the entrypoint stage produced none)' >&2; exit 1; }",
             "\(prefix)/bin/postgres --version",
@@ -69,6 +77,14 @@ extension DockerfileRenderer {
                     "PGDATA=\(ImageLayout.dataDirectory)", "LANG=C.UTF-8",
                 ]
             ).replacing("\\\n        ", with: "\\\n    "))
+        writer.comment(
+            "The template cluster a first boot with the default settings copies instead of running initdb and the\nBabelfish setup (BBF_INIT_TEMPLATE): made here by the entrypoint's own first-boot steps, the server run as\npostgres; it holds no password and no TLS key, no WAL, and is read-only (owned by root, so the\nserver's user cannot change it)."
+        )
+        writer.run([
+            "\(ImageLayout.entrypoint) make-template \(ImageLayout.templateDirectory)",
+            "chown -R 0:0 \(ImageLayout.templateDirectory)",
+            "du -sh \(ImageLayout.templateDirectory)",
+        ])
         writer.instruction("ARG RUNTIME_IMAGE")
         let labels = [
             ("org.opencontainers.image.title", "Babelfish for PostgreSQL (developer edition)"),

@@ -71,6 +71,8 @@ public struct BuildPlan: Equatable, Sendable {
     public var noCache: Bool
     /// Things to say loudly before building (unverifiable downloads).
     public var warnings: [String]
+    /// Add `HEALTHCHECK --start-interval` to the staged Dockerfile (the engine takes it).
+    public var healthStartInterval = false
 
     /// The command line that runs the build.
     public var command: [String] {

@@ -9,6 +9,7 @@ public enum ImageLayout {
     public static let socketDirectory = ImageFacts.socketDirectory
     public static let initScriptsDirectory = ImageFacts.initScriptsDirectory
     public static let entrypoint = ImageFacts.entrypoint
+    public static let templateDirectory = ImageFacts.templateDirectory
     public static let userID = ImageFacts.userID
     public static let groupID = ImageFacts.groupID
     public static let postgresPort = ImageFacts.postgresPort

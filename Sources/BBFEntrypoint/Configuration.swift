@@ -51,6 +51,8 @@ public struct EntrypointConfiguration: Equatable, Sendable {
     public var tlsKeyFile: String?
     public var initScriptsDirectory = ImageFacts.initScriptsDirectory
     public var durability = InitDurability.relaxed
+    /// Where a first boot looks for a template cluster (BBF_INIT_TEMPLATE).
+    public var template = TemplateSetting.image
     /// Fault injection for tests: `<step>` kills the entrypoint with SIGKILL
     /// just before that initialization step; `server@<step>` kills the
     /// temporary server instead.

@@ -194,10 +194,12 @@ public struct ClusterState: Equatable, Sendable {
     public var babelfishVersion: String?
     /// The login `sys.initialize_babelfish` ran for (unknown for adopted clusters).
     public var babelfishUser: String?
+    /// The template cluster the first boot copied (nil: initdb).
+    public var template: String?
 
     public init(
         origin: Origin, babelfish: Bool, entrypointVersion: String, postgresVersion: String,
-        babelfishVersion: String? = nil, babelfishUser: String? = nil
+        babelfishVersion: String? = nil, babelfishUser: String? = nil, template: String? = nil
     ) {
         self.origin = origin
         self.babelfish = babelfish
@@ -205,6 +207,7 @@ public struct ClusterState: Equatable, Sendable {
         self.postgresVersion = postgresVersion
         self.babelfishVersion = babelfishVersion
         self.babelfishUser = babelfishUser
+        self.template = template
     }
 
     public static let formatVersion = "1"
@@ -221,6 +224,7 @@ public struct ClusterState: Equatable, Sendable {
         ]
         if let babelfishVersion { lines.append("babelfish_version=\(babelfishVersion)") }
         if let babelfishUser { lines.append("babelfish_user=\(babelfishUser)") }
+        if let template { lines.append("template=\(template)") }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -238,6 +242,6 @@ public struct ClusterState: Equatable, Sendable {
         return ClusterState(
             origin: origin, babelfish: babelfish, entrypointVersion: fields["entrypoint_version"] ?? "",
             postgresVersion: fields["postgres_version"] ?? "", babelfishVersion: fields["babelfish_version"],
-            babelfishUser: fields["babelfish_user"])
+            babelfishUser: fields["babelfish_user"], template: fields["template"])
     }
 }

@@ -13,6 +13,10 @@ public enum Entrypoint {
         case help
         case version
         case healthcheck
+        /// Make a template cluster in this directory (image build time).
+        case makeTemplate(String)
+        /// make-template without exactly one directory.
+        case usage(String)
         /// Boot the database, then exec postgres with these arguments.
         case postgres([String])
         /// postgres asked only for help or its version: exec it, no boot.
@@ -28,6 +32,9 @@ public enum Entrypoint {
         case "--help": return .help
         case "--version": return .version
         case "healthcheck": return .healthcheck
+        case "make-template":
+            return arguments.count == 2
+                ? .makeTemplate(arguments[1]) : .usage("usage: bbf-entrypoint make-template DIR (an absolute path, new or empty)")
         case "postgres": return postgres(Array(arguments.dropFirst()))
         default: return first.hasPrefix("-") ? postgres(arguments) : .other(arguments)
         }
@@ -53,6 +60,17 @@ public enum Entrypoint {
             let report = Healthcheck.run(environment: environment)
             print(report.healthy ? "healthy: \(report.reason)" : "unhealthy: \(report.reason)")
             return report.healthy ? 0 : 1
+        case .makeTemplate(let directory):
+            do {
+                try TemplateMaker.run(directory: directory, environment: environment)
+                return 0
+            } catch {
+                Log.error("make-template: \(error)")
+                return 1
+            }
+        case .usage(let text):
+            Log.error(text)
+            return 64
         case .other(let command):
             guard let executable = findExecutable(command[0], path: environment["PATH"]) else {
                 Log.error("\(command[0]): command not found on PATH")
@@ -93,7 +111,7 @@ public enum Entrypoint {
         let context = BootContext(
             config: config, installation: installation, postgresArguments: postgresArguments, environment: environment,
             providedCertificate: checked.providedCertificate)
-        try act(on: decision, context: context, adoptionEvidence: checked.adoptionEvidence)
+        try act(on: decision, context: context, adoptionEvidence: checked.adoptionEvidence, initialization: checked.initialization)
         try execPostgres(context)
     }
 
@@ -151,9 +169,12 @@ public enum Entrypoint {
         }
     }
 
-    static func act(on decision: DataDirectoryDecision, context: BootContext, adoptionEvidence: BabelfishEvidence?) throws {
+    static func act(
+        on decision: DataDirectoryDecision, context: BootContext, adoptionEvidence: BabelfishEvidence?,
+        initialization: InitializationSource = .initdb(reasons: [])
+    ) throws {
         do {
-            try actOrThrow(on: decision, context: context, adoptionEvidence: adoptionEvidence)
+            try actOrThrow(on: decision, context: context, adoptionEvidence: adoptionEvidence, initialization: initialization)
         } catch let error as SystemError {
             var message = "\(error)"
             if error.code == EACCES || error.code == EPERM {
@@ -165,7 +186,8 @@ public enum Entrypoint {
     }
 
     private static func actOrThrow(
-        on decision: DataDirectoryDecision, context: BootContext, adoptionEvidence: BabelfishEvidence?
+        on decision: DataDirectoryDecision, context: BootContext, adoptionEvidence: BabelfishEvidence?,
+        initialization: InitializationSource
     ) throws {
         switch decision {
         case .initialize, .restartInterruptedInitialization:
@@ -174,7 +196,7 @@ public enum Entrypoint {
             defer { TerminationSignals.restoreDefaults() }
             let scripts = try InitScriptPlan.read(directory: context.config.initScriptsDirectory)
             for name in scripts.ignored { Log.info("ignoring \(context.config.initScriptsDirectory)/\(name)") }
-            try Initializer(context: context, scripts: scripts.scripts)
+            try Initializer(context: context, scripts: scripts.scripts, source: initialization)
                 .run(clearingInterruptedInitialization: decision == .restartInterruptedInitialization)
         case .adopt:
             try Adopter(context: context, evidence: adoptionEvidence).run()
@@ -200,6 +222,7 @@ public enum Entrypoint {
         Usage:
           bbf-entrypoint [postgres] [postgres options]   initialize on first boot, then exec postgres
           bbf-entrypoint healthcheck                      exit 0 when PostgreSQL and TDS answer
+          bbf-entrypoint make-template DIR                make a template cluster for first boots (image build)
           bbf-entrypoint COMMAND [ARGS]                   exec another command unchanged
           bbf-entrypoint --help | --version
 
@@ -207,6 +230,9 @@ public enum Entrypoint {
         CREATE EXTENSION babelfishpg_tds CASCADE, sys.initialize_babelfish, then
         the init scripts (*.sql, *.sql.gz|xz|zst, *.sh, *.tsql), all on a
         private socket. An interrupted first boot is detected and redone.
+        With the default settings it copies the image's template cluster
+        instead (BBF_INIT_TEMPLATE), then sets this container's passwords,
+        certificate and system identifier.
 
         """ + "\n" + EntrypointVariable.helpSection
     }

@@ -10,26 +10,40 @@ import PostgresClient
 /// The first-boot initialization: one small named step each, crash-safe
 /// because a marker is written before the first step and removed after the last.
 final class Initializer {
-    private let context: BootContext
+    let context: BootContext
     private let scripts: [InitScript]
-    private var server: TemporaryServer?
-    private var babelfishVersion: String?
+    let source: InitializationSource
+    private let steps: [InitStep]
+    var server: TemporaryServer?
+    var babelfishVersion: String?
     private(set) var timings: [(step: String, milliseconds: Double)] = []
+    /// Set by `make-template`: where the template goes (its cluster is PGDATA).
+    var templateOutput: TemplateOutput?
 
-    private var config: EntrypointConfiguration { context.config }
+    var config: EntrypointConfiguration { context.config }
 
-    init(context: BootContext, scripts: [InitScript]) {
+    /// - Parameter steps: the plan's steps unless given (`make-template` gives its own).
+    init(context: BootContext, scripts: [InitScript], source: InitializationSource = .initdb(reasons: []), steps: [InitStep]? = nil) {
         self.context = context
         self.scripts = scripts
+        self.source = source
+        self.steps = steps ?? InitPlan.steps(for: context.config, hasInitScripts: !scripts.isEmpty, source: source)
+    }
+
+    /// The template copied, when this first boot copies one.
+    var template: (directory: String, manifest: TemplateManifest)? {
+        if case .template(let directory, let manifest) = source { return (directory, manifest) }
+        return nil
     }
 
     func run(clearingInterruptedInitialization: Bool) throws {
         let start = Instant.now()
+        if templateOutput == nil, let line = TemplateMatch.logLine(source) { Log.info(line) }
         do {
             if clearingInterruptedInitialization {
                 try timed("clear-interrupted-initialization") { try clearInterruptedInitialization() }
             }
-            for step in InitPlan.steps(for: config, hasInitScripts: !scripts.isEmpty) {
+            for step in steps {
                 injectFault(before: step)
                 try timed(step.rawValue) { try perform(step) }
             }
@@ -37,7 +51,9 @@ final class Initializer {
             server = nil
             // Only a marker on disk makes the next start redo it; without one
             // (it could not be written) nothing was begun.
-            if error.code != .unsupportedDataDirectory && FileSystem.exists(context.path(ManagedFiles.initializationMarker)) {
+            if templateOutput == nil && error.code != .unsupportedDataDirectory
+                && FileSystem.exists(context.path(ManagedFiles.initializationMarker))
+            {
                 error.message += "\nThe initialization did not complete: the next start clears PGDATA and begins it again."
             }
             throw error
@@ -76,29 +92,38 @@ final class Initializer {
         case .begin: try begin()
         case .initdb: try initdb()
         case .installCluster: try installCluster()
+        case .copyTemplate: try copyTemplate()
+        case .newIdentity: try newIdentity()
         case .writeCertificate: try context.ensureCertificate()
         case .writeConfiguration: try writeConfiguration()
         case .startTemporaryServer:
+            // A template boot with init scripts listens on loopback from the start: the
+            // roles have no password yet, and the restart for the scripts is saved.
             server = try TemporaryServer.start(
                 context.temporaryServerOptions(
-                    listenOnLoopback: false, relaxedDurability: config.durability == .relaxed, managesConfiguration: true))
+                    listenOnLoopback: template != nil && steps.contains(.runInitScripts),
+                    relaxedDurability: config.durability == .relaxed, managesConfiguration: true))
         case .setSuperuserPassword: try setSuperuserPassword()
         case .createLogin: try createLogin()
+        case .setLoginPassword: try setLoginPassword()
         case .createDatabases: try createDatabases()
         case .createExtension: try createExtension()
         case .configureBabelfish: try configureBabelfish()
         case .initializeBabelfish: try initializeBabelfish()
+        case .scrubPasswords: try scrubPasswords()
         case .runInitScripts: try runInitScripts()
         case .stopTemporaryServer:
             try runningServer().stop()
             server = nil
             try context.refreshManagedConfiguration()
+        case .trimTemplate: try trimTemplate()
         case .sync: try sync()
         case .commit: try commit()
+        case .sealTemplate: try sealTemplate()
         }
     }
 
-    private func runningServer() throws -> TemporaryServer {
+    func runningServer() throws -> TemporaryServer {
         guard let server else { throw EntrypointError(.initializationFailed, "the temporary server is not running") }
         return server
     }
@@ -193,9 +218,18 @@ final class Initializer {
         try connection.execute(sql)
     }
 
+    private func setLoginPassword() throws {
+        guard let password = config.babelfishPassword else { return }
+        let connection = try runningServer().connect(database: "postgres")
+        let hash = try connection.encryptPassword(password, forUser: config.babelfishUser)
+        try connection.execute(
+            "ALTER ROLE \(try connection.escapeIdentifier(config.babelfishUser)) PASSWORD \(try connection.escapeLiteral(hash))")
+    }
+
     private func createDatabases() throws {
         let connection = try runningServer().connect(database: "postgres")
-        if config.babelfishEnabled {
+        // A template already holds the Babelfish database.
+        if config.babelfishEnabled && template == nil {
             try connection.execute(
                 "CREATE DATABASE \(try connection.escapeIdentifier(config.babelfishDatabase)) OWNER \(try connection.escapeIdentifier(config.babelfishUser))"
             )
@@ -267,12 +301,15 @@ final class Initializer {
     }
 
     private func runInitScripts() throws {
-        try runningServer().stop()
-        server = nil
-        let loopback = try TemporaryServer.start(
-            context.temporaryServerOptions(
-                listenOnLoopback: true, relaxedDurability: config.durability == .relaxed, managesConfiguration: true))
-        server = loopback
+        var loopback = try runningServer()
+        if loopback.tdsPort == nil {
+            try loopback.stop()
+            server = nil
+            loopback = try TemporaryServer.start(
+                context.temporaryServerOptions(
+                    listenOnLoopback: true, relaxedDurability: config.durability == .relaxed, managesConfiguration: true))
+            server = loopback
+        }
         let runner = InitScriptRunner(context: context, server: loopback)
         for script in scripts {
             try runner.run(script)
@@ -291,10 +328,11 @@ final class Initializer {
     }
 
     private func commit() throws {
-        let state = ClusterState(
+        var state = ClusterState(
             origin: .initialized, babelfish: config.babelfishEnabled, entrypointVersion: EntrypointVersion.current,
-            postgresVersion: context.installation.version, babelfishVersion: babelfishVersion,
+            postgresVersion: context.installation.version, babelfishVersion: babelfishVersion ?? template?.manifest.babelfishVersion,
             babelfishUser: config.babelfishEnabled ? config.babelfishUser : nil)
+        state.template = template?.directory
         try FileSystem.writeAtomically(context.path(ManagedFiles.state), state.render())
         try FileSystem.removeDurably(context.path(ManagedFiles.initializationMarker))
     }

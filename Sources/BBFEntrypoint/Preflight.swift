@@ -26,6 +26,18 @@ struct PreflightFacts {
     var providedTLS: ProvidedTLSFiles? = nil
     /// Unix time, for the provided certificate's validity.
     var now: Int64 = 0
+    /// The template a first boot may copy: its manifest's text (nil: no
+    /// manifest there), read only when the directory needs a first boot.
+    var template: TemplateFacts? = nil
+
+    /// What is read of a template for the first-boot decision.
+    struct TemplateFacts {
+        var directory: String
+        var manifestText: String?
+        var inputs: InitdbInputs
+        /// The installation's `babelfishpg_tsql` default version.
+        var babelfishVersion: String?
+    }
 
     /// Reads the facts; changes nothing.
     static func gather(postgresArguments: [String], environment: [String: String]) -> PreflightFacts {
@@ -48,11 +60,18 @@ struct PreflightFacts {
         {
             providedTLS = ProvidedTLSFiles.read(certificatePath: certificate, keyPath: key)
         }
+        var template: TemplateFacts?
+        if case .success(let found)? = snapshot, found.needsInitialization, let directory = config.template.directory {
+            let manifest = try? FileSystem.readTextIfPresent(directory + "/" + TemplateFiles.manifest)
+            template = TemplateFacts(
+                directory: directory, manifestText: manifest ?? nil, inputs: InitdbInputs.read(environment: environment),
+                babelfishVersion: (try? installation.get())?.defaultVersion(ofExtension: "babelfishpg_tsql"))
+        }
         return PreflightFacts(
             reading: reading, installation: installation,
             missingBabelfishFiles: (try? installation.get())?.missingBabelfishFiles() ?? [],
             snapshot: snapshot, clusterFiles: clusterFiles, postgresArguments: postgresArguments, identity: .current(),
-            providedTLS: providedTLS, now: Int64(time(nil)))
+            providedTLS: providedTLS, now: Int64(time(nil)), template: template)
     }
 }
 
@@ -67,6 +86,8 @@ struct PreflightOutcome {
     var providedCertificate: ProvidedCertificate? = nil
     /// To log (e.g. a provided certificate out of its validity period).
     var warnings: [String] = []
+    /// How a first boot makes its cluster (initdb or the template).
+    var initialization: InitializationSource = .initdb(reasons: [])
 }
 
 enum Preflight {
@@ -134,11 +155,31 @@ enum Preflight {
             }
             problems += needs
         }
+        var initialization = InitializationSource.initdb(reasons: [])
+        if let template = facts.template, let installation {
+            let manifest = template.manifestText.flatMap(TemplateManifest.parse)
+            if case .directory(let path) = config.template, manifest == nil {
+                problems.append(
+                    EntrypointError(
+                        .invalidConfiguration,
+                        template.manifestText == nil
+                            ? "BBF_INIT_TEMPLATE=\(path) holds no template (no \(path)/\(TemplateFiles.manifest)): make one there with bbf-entrypoint make-template \(path), or unset BBF_INIT_TEMPLATE. Nothing was written."
+                            : "BBF_INIT_TEMPLATE=\(path): \(TemplateFiles.manifest) is not a template manifest this entrypoint understands (made by another version?): make it again with bbf-entrypoint make-template, or unset BBF_INIT_TEMPLATE. Nothing was written."
+                    ))
+            } else if manifest == nil && template.manifestText != nil {
+                initialization = .initdb(
+                    reasons: ["its \(TemplateFiles.manifest) is not one this entrypoint understands"], template: template.directory)
+            } else {
+                initialization = TemplateMatch.source(
+                    setting: config.template, manifest: manifest, config: config, inputs: template.inputs,
+                    postgresVersion: installation.version, babelfishVersion: template.babelfishVersion)
+            }
+        }
         if problems.isEmpty, let installation, let decision {
             return .success(
                 PreflightOutcome(
                     config: config, installation: installation, decision: decision, adoptionEvidence: evidence,
-                    providedCertificate: tls?.provided, warnings: tls?.warnings ?? []))
+                    providedCertificate: tls?.provided, warnings: tls?.warnings ?? [], initialization: initialization))
         }
         return .failure(combined(problems))
     }

@@ -228,6 +228,21 @@ public struct EntrypointVariable: Sendable {
                 return nil
             }),
         EntrypointVariable(
+            "BBF_INIT_TEMPLATE",
+            help: "first boot from this template cluster when the settings match it; off always runs initdb",
+            default: { $0.template.directory },
+            apply: { value, config in
+                if value == "off" {
+                    config.template = .off
+                } else if value.hasPrefix("/") {
+                    config.template = .directory(normalized(value))
+                } else {
+                    return
+                        "BBF_INIT_TEMPLATE=\(value) is not valid: use off (always initdb) or the absolute path of a template made by bbf-entrypoint make-template (default \(EntrypointConfiguration().template.directory ?? "")), or leave it unset."
+                }
+                return nil
+            }),
+        EntrypointVariable(
             "BBF_ENTRYPOINT_CRASH_AT", audience: .internalUse, help: "test hook: SIGKILL before an initialization step",
             default: { $0.crashPoint },
             apply: { point, config in

@@ -15,6 +15,9 @@ public enum ImageFacts {
     public static let socketDirectory = "/var/run/postgresql"
     public static let initScriptsDirectory = "/docker-entrypoint-initdb.d"
     public static let entrypoint = "/usr/local/bin/bbf-entrypoint"
+    /// The template cluster first boots copy (`bbf-entrypoint make-template`),
+    /// read-only and outside PGDATA.
+    public static let templateDirectory = "/opt/babelfish/template"
     /// The `postgres` user and group, as in the official postgres image.
     public static let userID = 999
     public static let groupID = 999

@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/random.h>
 #endif
 
 int bbf_spawn(const char *path, char *const argv[], char *const envp[],
@@ -122,4 +124,93 @@ int bbf_syncfs(int fd) {
     sync();
     return 0;
 #endif
+}
+
+static int copy_by_reading(int in, int out) {
+    char buffer[65536];
+    for (;;) {
+        ssize_t got = read(in, buffer, sizeof buffer);
+        if (got == 0) return 0;
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        ssize_t done = 0;
+        while (done < got) {
+            ssize_t put = write(out, buffer + done, (size_t)(got - done));
+            if (put < 0) {
+                if (errno == EINTR) continue;
+                return errno;
+            }
+            done += put;
+        }
+    }
+}
+
+int bbf_copy_file(const char *source, const char *destination, mode_t mode, int sync) {
+    int in = open(source, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return errno;
+    int out = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (out < 0) {
+        int saved = errno;
+        close(in);
+        return saved;
+    }
+    int result = 0;
+    struct stat info;
+    if (fstat(in, &info) != 0) {
+        result = errno;
+    } else {
+        off_t left = info.st_size;
+        int kernel = 1;
+#ifdef __linux__
+        while (left > 0) {
+            ssize_t copied = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+            if (copied < 0) {
+                if (errno == EINTR) continue;
+                if (errno == ENOSYS || errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP) {
+                    kernel = 0;
+                } else {
+                    result = errno;
+                }
+                break;
+            }
+            if (copied == 0) break; /* the file shrank: copy what is there */
+            left -= copied;
+        }
+#else
+        kernel = 0;
+#endif
+        if (result == 0 && !kernel) {
+            /* Nothing was copied by the kernel, or the copy stopped part way: start over by hand. */
+            if (lseek(in, 0, SEEK_SET) < 0 || lseek(out, 0, SEEK_SET) < 0 || ftruncate(out, 0) != 0) {
+                result = errno;
+            } else {
+                result = copy_by_reading(in, out);
+            }
+        }
+    }
+    if (result == 0 && sync && fsync(out) != 0) result = errno;
+    if (close(out) != 0 && result == 0) result = errno;
+    close(in);
+    return result;
+}
+
+int bbf_random_bytes(void *buffer, size_t count) {
+    unsigned char *bytes = buffer;
+    while (count > 0) {
+#ifdef __linux__
+        ssize_t got = getrandom(bytes, count, 0);
+#else
+        ssize_t got = -1;
+        errno = ENOSYS;
+#endif
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        bytes += got;
+        count -= (size_t)got;
+    }
+    return 0;
 }

@@ -7,7 +7,9 @@ import BBFSystem
 
 // bbf-bench: figures and ratios for bbf-entrypoint, side by side in one run.
 //   1. process start -> exec of postgres on an initialized data directory
-//   2. first-boot phases, relaxed vs strict durability
+//   2. first-boot phases, relaxed vs strict durability (3: with Babelfish)
+//   3a. a Babelfish first boot: full initialization, template copy and the
+//      anchor's sequence (docker-babelfishpg's start.sh steps), with ratios
 //   3. health check latency, binary size
 //   4. the TLS certificate: in-process generation (first boot), the checks of
 //      a later boot, and the openssl shell-out it replaces
@@ -342,8 +344,10 @@ func reportFirstBoot(title: String, bin: String, babelfish: Bool) {
 reportFirstBoot(title: "2. First boot, plain PostgreSQL (BABELFISH_ENABLED=false), one *.sql script", bin: plainBin, babelfish: false)
 if let home = options.babelfishHome {
     reportFirstBoot(title: "3. First boot, Babelfish, one *.sql and one *.tsql script", bin: home + "/bin", babelfish: true)
+    reportSideBySide(babelfishHome: home)
 } else {
     print("3. First boot with Babelfish: skipped (pass --babelfish-home PREFIX)")
+    print("3a. Full initialization vs template copy vs the anchor's sequence: skipped (pass --babelfish-home PREFIX)")
     print("")
 }
 

@@ -56,7 +56,7 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         let tool = try repository.tool()
         let environment = ProcessEnvironment.current()
-        let plan = try reporting { () throws(BuildToolError) in
+        let planned = try reporting { () throws(BuildToolError) in
             var options = BuildOptions()
             options.line = line
             options.distribution = distribution
@@ -74,9 +74,13 @@ struct BuildCommand: ParsableCommand {
                 options, engine: engine, hostArchitecture: BuildRunner.hostArchitecture(),
                 revision: BuildRunner.revision(of: tool.layout, environment: environment))
         }
+        var plan = planned
         for warning in plan.warnings { Console.error("WARNING: \(warning)") }
         if !dryRun {
             try reporting { () throws(BuildToolError) in try plan.engine.checkAvailable(environment: environment) }
+            let version = plan.engine.serverVersion(environment: environment)
+            plan.healthStartInterval = HealthcheckStartInterval.supported(kind: plan.engine.kind, serverVersion: version)
+            Console.error(HealthcheckStartInterval.remark(kind: plan.engine.kind, serverVersion: version))
         }
         let remarks = try reporting { () throws(BuildToolError) in
             try BuildContext.stage(plan, layout: tool.layout, hasher: LiveFileHasher())

@@ -58,7 +58,7 @@ struct DockerfileTests {
         for required in [
             "EXPOSE 5432 1433", "STOPSIGNAL SIGINT", "USER 999:999", #"ENTRYPOINT ["bbf-entrypoint"]"#, #"CMD ["postgres"]"#,
             #"HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]"#,
-            "COPY --from=install /opt/babelfish /opt/babelfish", "COPY --from=entrypoint /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint",
+            "COPY --from=install /opt/babelfish /opt/babelfish", "COPY --from=entrypoint-stripped /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint",
             "    PGDATA=/var/lib/babelfish/data \\",
         ] {
             #expect(runtime.contains(required), "runtime stage lacks \(required)")
@@ -66,6 +66,18 @@ struct DockerfileTests {
         #expect(
             !runtime.contains { $0.contains("SOURCE_REVISION") },
             "no revision in engine-runtime: a new commit would rerun every pipeline step on it")
+        // The template cluster is made in the runtime stage itself, on the installed engine and
+        // entrypoint, after PATH and LANG are set (a first boot compares its locale with the template's)
+        // and before USER (make-template drops to postgres itself).
+        let templateLine = runtime.firstIndex { $0.contains("/usr/local/bin/bbf-entrypoint make-template /opt/babelfish/template") }
+        let environmentLine = runtime.firstIndex { $0.hasPrefix("ENV PATH=/opt/babelfish/bin:$PATH") }
+        let userLine = runtime.firstIndex { $0 == "USER 999:999" }
+        let installLine = runtime.firstIndex { $0 == "COPY --from=install /opt/babelfish /opt/babelfish" }
+        #expect(templateLine != nil, "the runtime stage makes no template cluster")
+        if let templateLine, let environmentLine, let userLine, let installLine {
+            #expect(installLine < templateLine && environmentLine < templateLine && templateLine < userLine)
+        }
+        #expect(ImageLayout.templateDirectory == "/opt/babelfish/template")
         #expect(
             !runtime.contains { $0.contains("build-essential") || $0.contains("-dev ") || $0.hasSuffix("-dev") || $0.contains("openjdk") },
             "no compilers, -dev packages or Java at run time")
@@ -110,7 +122,7 @@ struct DockerfileTests {
 
     static let stages = [
         "builder", "archives-download", "archives-context", "archives", "antlr", "sources", "engine", "extensions", "install",
-        "entrypoint-swift", "entrypoint-context", "entrypoint", "engine-runtime", "dump-tools", "bbf-swift", "bbf-context", "bbf",
+        "entrypoint-swift", "entrypoint-context", "entrypoint", "entrypoint-stripped", "engine-runtime", "dump-tools", "bbf-swift", "bbf-context", "bbf",
         "pipeline",
         "runtime",
     ]

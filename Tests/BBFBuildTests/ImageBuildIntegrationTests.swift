@@ -98,6 +98,11 @@ struct ImageBuildIntegrationTests {
         }
         #expect(output.contains(expected))
         #expect(output.contains("PostgreSQL \(line.postgres)"), "\(output)")
+        // The image's template cluster made that first boot (the settings are the defaults).
+        let logs = try ProcessRunner.run(engine.path, ["logs", name])
+        #expect(
+            (logs.standardOutput + logs.standardError).contains("first boot from the template cluster /opt/babelfish/template"),
+            "the first boot did not copy the image's template:\n\(logs.standardOutput)\(logs.standardError)")
         let seconds = Int(started.millisecondsElapsed() / 1000)
         Console.error("T-SQL answered over TDS \(seconds) s after docker run")
     }

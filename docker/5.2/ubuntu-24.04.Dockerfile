@@ -255,6 +255,14 @@ RUN set -eux; arch="${TARGETARCH:-$(dpkg --print-architecture)}"; \
 FROM entrypoint-${ENTRYPOINT_FROM} AS entrypoint
 
 # ----------------------------------------------------------------------------
+# entrypoint-stripped: the chosen bbf-entrypoint without its symbol table (the builder has binutils);
+# about half its size. Swift needs no symbols to run: a crash report loses function names only.
+FROM builder AS entrypoint-stripped
+COPY --from=entrypoint /out/bbf-entrypoint /out/bbf-entrypoint
+# It runs in the runtime stage, which has libpq: make-template there is its test.
+RUN set -eux; strip --strip-all /out/bbf-entrypoint
+
+# ----------------------------------------------------------------------------
 # engine-runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images
 # keep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres.
 # The engine image (the runtime stage at the end of this file) and the pipeline image's base.
@@ -288,7 +296,7 @@ RUN set -eux; groupadd --system --gid 999 postgres; \
     chmod 0700 /var/lib/babelfish/data; \
     chmod 3775 /var/run/postgresql
 COPY --from=install /opt/babelfish /opt/babelfish
-COPY --from=entrypoint /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint
+COPY --from=entrypoint-stripped /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint
 RUN set -eux; test -x /usr/local/bin/bbf-entrypoint || { echo 'ERROR: no bbf-entrypoint (the entrypoint stage produced none)' >&2; exit 1; }; \
     /opt/babelfish/bin/postgres --version; \
     report="$(find /opt/babelfish /usr/local/bin/bbf-entrypoint -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec ldd {} + 2>&1 || true)"; \
@@ -296,6 +304,13 @@ RUN set -eux; test -x /usr/local/bin/bbf-entrypoint || { echo 'ERROR: no bbf-ent
 ENV PATH=/opt/babelfish/bin:$PATH \
     PGDATA=/var/lib/babelfish/data \
     LANG=C.UTF-8
+# The template cluster a first boot with the default settings copies instead of running initdb and the
+# Babelfish setup (BBF_INIT_TEMPLATE): made here by the entrypoint's own first-boot steps, the server run as
+# postgres; it holds no password and no TLS key, no WAL, and is read-only (owned by root, so the
+# server's user cannot change it).
+RUN set -eux; /usr/local/bin/bbf-entrypoint make-template /opt/babelfish/template; \
+    chown -R 0:0 /opt/babelfish/template; \
+    du -sh /opt/babelfish/template
 ARG RUNTIME_IMAGE
 LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer edition)" \
       org.opencontainers.image.description="PostgreSQL 17.5 with Babelfish 5.2.0 (TDS on port 1433), built from source" \

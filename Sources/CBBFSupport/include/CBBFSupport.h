@@ -35,4 +35,16 @@ int bbf_pipe_cloexec(int fds[2]);
 /// syncfs(fd) on Linux, sync() elsewhere. Returns 0 or -1 with errno set.
 int bbf_syncfs(int fd);
 
+/// Copies the regular file `source` into a new file `destination` (created
+/// with O_EXCL and `mode`, so an existing file is an error): in the kernel
+/// with copy_file_range (a reflink on file systems that share extents),
+/// falling back to read/write where the kernel or file system has none.
+/// With `sync` non-zero the new file is fsynced before it is closed.
+/// Returns 0, or an errno value (the failing call's).
+int bbf_copy_file(const char *source, const char *destination, mode_t mode, int sync);
+
+/// Fills `buffer` with `count` bytes from the kernel's random source
+/// (getrandom). Returns 0 or an errno value.
+int bbf_random_bytes(void *buffer, size_t count);
+
 #endif

@@ -1,0 +1,54 @@
+import BBFProcess
+
+/// `HEALTHCHECK --start-interval`: during the start period the engine probes
+/// at this shorter interval, so `docker ps` says `healthy` within a second of
+/// the server being ready instead of after the first full interval (10 s).
+/// Docker 25 and later build and honour it; Debian 12's docker.io 20.10 and
+/// podman 4.3 refuse the whole Dockerfile ("flag provided but not defined:
+/// -start-interval"). So the committed Dockerfiles never carry it, and
+/// `bbf build` adds it to the staged copy only for an engine that takes it.
+public enum HealthcheckStartInterval {
+    public static let flag = "--start-interval=1s"
+
+    /// Whether an engine of `kind` whose server is `serverVersion` builds a
+    /// Dockerfile with the flag: Docker 25.0 or later. Podman: not until it is
+    /// verified (4.3.1 refuses it).
+    public static func supported(kind: ContainerEngine.Kind, serverVersion: String?) -> Bool {
+        guard kind == .docker, let serverVersion,
+            let major = Int(serverVersion.prefix { $0.isNumber })
+        else { return false }
+        return major >= 25
+    }
+
+    /// `dockerfile` with the flag added to its HEALTHCHECK instruction;
+    /// unchanged when it has none or already has the flag.
+    public static func adding(to dockerfile: String) -> String {
+        var lines = dockerfile.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let index = lines.firstIndex(where: { $0.hasPrefix("HEALTHCHECK ") && !$0.hasPrefix("HEALTHCHECK NONE") }),
+            !lines[index].contains("--start-interval")
+        else { return dockerfile }
+        lines[index] = "HEALTHCHECK " + flag + " " + lines[index].dropFirst("HEALTHCHECK ".count)
+        return lines.joined(separator: "\n")
+    }
+
+    /// What the build says about it, for the summary.
+    public static func remark(kind: ContainerEngine.Kind, serverVersion: String?) -> String {
+        let engine = "\(kind.rawValue) \(serverVersion ?? "(server version unknown)")"
+        return supported(kind: kind, serverVersion: serverVersion)
+            ? "health check: HEALTHCHECK \(flag) added for \(engine): healthy within a second of being ready"
+            : "health check: \(engine) does not take HEALTHCHECK --start-interval (Docker 25+ does), so the first probe comes after the 10 s interval; bbf dev up waits on readiness itself"
+    }
+}
+
+extension ContainerEngine {
+    /// The engine's server version (`docker version` / `podman version`), nil when it does not say.
+    public func serverVersion(environment: [String: String]) -> String? {
+        guard
+            let result = try? ProcessRunner.run(
+                path, ["version", "--format", "{{.Server.Version}}"], environment: environment, timeout: Self.infoTimeout),
+            result.status.isSuccess
+        else { return nil }
+        let version = result.standardOutput.trimmed()
+        return version.isEmpty || version == "<no value>" ? nil : version
+    }
+}
