@@ -58,7 +58,8 @@ struct DockerfileTests {
         for required in [
             "EXPOSE 5432 1433", "STOPSIGNAL SIGINT", "USER 999:999", #"ENTRYPOINT ["bbf-entrypoint"]"#, #"CMD ["postgres"]"#,
             #"HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]"#,
-            "COPY --from=install /opt/babelfish /opt/babelfish", "COPY --from=entrypoint-stripped /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint",
+            "COPY --from=install /opt/babelfish /opt/babelfish",
+            "COPY --from=entrypoint-stripped /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint",
             "    PGDATA=/var/lib/babelfish/data \\",
         ] {
             #expect(runtime.contains(required), "runtime stage lacks \(required)")
@@ -122,7 +123,8 @@ struct DockerfileTests {
 
     static let stages = [
         "builder", "archives-download", "archives-context", "archives", "antlr", "sources", "engine", "extensions", "install",
-        "entrypoint-swift", "entrypoint-context", "entrypoint", "entrypoint-stripped", "engine-runtime", "dump-tools", "bbf-swift", "bbf-context", "bbf",
+        "entrypoint-swift", "entrypoint-context", "entrypoint", "entrypoint-stripped", "engine-runtime", "dump-tools", "bbf-swift",
+        "bbf-context", "bbf",
         "pipeline",
         "runtime",
     ]

@@ -147,7 +147,8 @@ final class DevHarness {
                     return nil
                 }
                 if Date() > deadline {
-                    let logs = (try? docker.run(["logs", "--tail", "30", name])).map { $0.standardOutput + $0.standardError } ?? "(no logs)"
+                    let logs =
+                        (try? docker.run(["logs", "--tail", "30", name])).map { $0.standardOutput + $0.standardError } ?? "(no logs)"
                     Issue.record(
                         "the note query failed \(attempts) times for 30 s: \(text)\nlast log lines of \(name):\n\(logs)",
                         sourceLocation: sourceLocation)
