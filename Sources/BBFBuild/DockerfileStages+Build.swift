@@ -118,9 +118,22 @@ extension DockerfileRenderer {
                 "babelfishpg_tsql builds with -Werror; \(distribution.name)'s compiler needs \(flagNotes.joined(separator: " and "))\n(versions.json distributions.\(distributionName).compilerFlags)."
             )
         }
+        var tsqlFlags = spatialTypes ? [Self.spatialFlag] : []
+        var tsqlEnvironment = ""
+        if distribution.linkedServers {
+            writer.comment(
+                "Linked servers: -DENABLE_TDS_LIB and FreeTDS's libsybdb, as upstream CI builds babelfishpg_tsql\n(distributions.\(distributionName).linkedServers; installed here so the stages above keep their cache)."
+            )
+            writer.run(aptInstall(distribution.packages.linkedServersBuild))
+            tsqlFlags = ["-I/usr/include", "-DENABLE_TDS_LIB"] + tsqlFlags
+            tsqlEnvironment = "SHLIB_LINK='-lsybdb' "
+        }
+        if !tsqlFlags.isEmpty {
+            tsqlEnvironment = "PG_CPPFLAGS=\(ShellQuote.single(tsqlFlags.joined(separator: " "))) " + tsqlEnvironment
+        }
         writer.run([
-            "\(spatial)make -C babelfishpg_tsql -j\"$(nproc)\" \(arguments)",
-            "\(spatial)make -C babelfishpg_tsql install \(arguments)",
+            "\(tsqlEnvironment)make -C babelfishpg_tsql -j\"$(nproc)\" \(arguments)",
+            "\(tsqlEnvironment)make -C babelfishpg_tsql install \(arguments)",
         ])
     }
 

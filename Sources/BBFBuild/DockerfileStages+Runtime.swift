@@ -95,6 +95,7 @@ extension DockerfileRenderer {
             ("\(ImageLayout.labelPrefix).pg_hint_plan.version", line.pgHintPlan),
             ("\(ImageLayout.labelPrefix).postgis.version", spatialTypes ? line.postgis : "none"),
             ("\(ImageLayout.labelPrefix).cultures", line.cultures.joined(separator: " ")),
+            ("\(ImageLayout.labelPrefix).linked_servers", distribution.linkedServers ? "on" : "off"),
         ]
         let first = labels[0]
         writer.instruction(

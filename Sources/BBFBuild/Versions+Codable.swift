@@ -87,7 +87,7 @@ extension SourceTemplate: Decodable {
 
 extension Distribution: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, images, packages, compilerFlags, spatialTypes
+        case name, images, packages, compilerFlags, spatialTypes, linkedServers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,9 +97,11 @@ extension Distribution: Decodable {
         let packages: PackageLists? = reader.value(.packages)
         let flags: CompilerFlags? = reader.value(.compilerFlags)
         let spatial = reader.boolean(.spatialTypes, fix: "write true (PostGIS and geometry/geography, as on Aurora) or false")
+        let linked = reader.boolean(.linkedServers, fix: "write true (babelfishpg_tsql with FreeTDS, as on Aurora) or false")
         try reader.finish()
-        guard let name, let images, let packages, let flags, let spatial else { throw DecodingProblems(issues: []) }
-        self.init(name: name, images: images, packages: packages, compilerFlags: flags, spatialTypes: spatial)
+        guard let name, let images, let packages, let flags, let spatial, let linked else { throw DecodingProblems(issues: []) }
+        self.init(
+            name: name, images: images, packages: packages, compilerFlags: flags, spatialTypes: spatial, linkedServers: linked)
     }
 }
 
@@ -121,7 +123,7 @@ extension BaseImages: Decodable {
 
 extension PackageLists: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case build, runtime, entrypointBuild, bbfBuild, pipeline, spatialBuild, spatialRuntime, locales
+        case build, runtime, entrypointBuild, bbfBuild, pipeline, spatialBuild, spatialRuntime, locales, linkedServersBuild
     }
 
     public init(from decoder: any Decoder) throws {
@@ -134,13 +136,14 @@ extension PackageLists: Decodable {
         let spatialBuild = reader.strings(.spatialBuild, example: "\"libgeos-dev\"")
         let spatialRuntime = reader.strings(.spatialRuntime, example: "\"libgeos-c1v5\"")
         let locales = reader.strings(.locales, example: "\"locales\"")
+        let linkedServersBuild = reader.strings(.linkedServersBuild, example: "\"freetds-dev\"")
         try reader.finish()
         guard let build, let runtime, let entrypointBuild, let bbfBuild, let pipeline, let spatialBuild, let spatialRuntime,
-            let locales
+            let locales, let linkedServersBuild
         else { throw DecodingProblems(issues: []) }
         self.init(
             build: build, runtime: runtime, entrypointBuild: entrypointBuild, bbfBuild: bbfBuild, pipeline: pipeline,
-            spatialBuild: spatialBuild, spatialRuntime: spatialRuntime, locales: locales)
+            spatialBuild: spatialBuild, spatialRuntime: spatialRuntime, locales: locales, linkedServersBuild: linkedServersBuild)
     }
 }
 

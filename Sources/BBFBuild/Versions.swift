@@ -108,13 +108,21 @@ public struct Distribution: Equatable, Sendable, Encodable {
     /// PostGIS is built, babelfishpg_common and babelfishpg_tsql are compiled
     /// with `-DENABLE_SPATIAL_TYPES`, and `packages.spatialRuntime` is installed.
     public var spatialTypes: Bool
+    /// Whether babelfishpg_tsql is compiled with `-DENABLE_TDS_LIB` and linked
+    /// with FreeTDS's libsybdb (`packages.linkedServersBuild` at build time),
+    /// so linked servers (`sp_addlinkedserver`, `OPENQUERY`) work as on Aurora.
+    public var linkedServers: Bool
 
-    public init(name: String, images: BaseImages, packages: PackageLists, compilerFlags: CompilerFlags, spatialTypes: Bool) {
+    public init(
+        name: String, images: BaseImages, packages: PackageLists, compilerFlags: CompilerFlags, spatialTypes: Bool,
+        linkedServers: Bool
+    ) {
         self.name = name
         self.images = images
         self.packages = packages
         self.compilerFlags = compilerFlags
         self.spatialTypes = spatialTypes
+        self.linkedServers = linkedServers
     }
 }
 
@@ -173,10 +181,14 @@ public struct PackageLists: Equatable, Sendable, Encodable {
     /// What `localedef` needs (the locale sources), installed only in the stage
     /// that compiles the cultures' locales; the runtime image gets the archive alone.
     public var locales: [String]
+    /// FreeTDS's -dev package, installed in the extensions stage just before
+    /// babelfishpg_tsql compiles when `linkedServers` is on (its run-time
+    /// library, libsybdb, is in `runtime` already: bbf-entrypoint links it).
+    public var linkedServersBuild: [String]
 
     public init(
         build: [String], runtime: [String], entrypointBuild: [String], bbfBuild: [String], pipeline: [String],
-        spatialBuild: [String], spatialRuntime: [String], locales: [String]
+        spatialBuild: [String], spatialRuntime: [String], locales: [String], linkedServersBuild: [String]
     ) {
         self.build = build
         self.runtime = runtime
@@ -186,6 +198,7 @@ public struct PackageLists: Equatable, Sendable, Encodable {
         self.spatialBuild = spatialBuild
         self.spatialRuntime = spatialRuntime
         self.locales = locales
+        self.linkedServersBuild = linkedServersBuild
     }
 
     /// What bbf's Swift stage installs: `entrypointBuild` and `bbfBuild`, sorted, once each.

@@ -97,10 +97,13 @@ enum VersionsValidator {
             ("entrypointBuild", distribution.packages.entrypointBuild), ("bbfBuild", distribution.packages.bbfBuild),
             ("pipeline", distribution.packages.pipeline), ("spatialBuild", distribution.packages.spatialBuild),
             ("spatialRuntime", distribution.packages.spatialRuntime), ("locales", distribution.packages.locales),
+            ("linkedServersBuild", distribution.packages.linkedServersBuild),
         ] {
             let listPath = path.appending("packages").appending(key)
-            let spatialList = key == "spatialBuild" || key == "spatialRuntime"
-            if list.isEmpty && key != "bbfBuild" && !(spatialList && !distribution.spatialTypes) {
+            let switchedOff =
+                ((key == "spatialBuild" || key == "spatialRuntime") && !distribution.spatialTypes)
+                || (key == "linkedServersBuild" && !distribution.linkedServers)
+            if list.isEmpty && key != "bbfBuild" && !switchedOff {
                 issues.append(ValidationIssue(listPath, "no packages", fix: "list the distribution packages this stage needs"))
             }
             var seen: Set<String> = []

@@ -44,7 +44,7 @@ struct DockerfileFidelityTests {
         #expect(!builder.contains("libgeos-dev"), "the spatial -dev packages stay out of the shared builder stage")
         let extensions = try #require(Self.stage("extensions", in: text))
         #expect(extensions.contains("PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_common -j"))
-        #expect(extensions.contains("PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_tsql install"))
+        #expect(extensions.contains("-DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql install"))
         #expect(!extensions.contains("PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_tds"))
         let install = try #require(Self.stage("install", in: text))
         #expect(install.contains("COPY --from=postgis /opt/postgis-install/opt/babelfish/ /opt/babelfish/"))
@@ -63,6 +63,24 @@ struct DockerfileFidelityTests {
         #expect(!text.contains("COPY --from=postgis"))
         #expect(text.contains("babelfish-dev.postgis.version=\"none\""))
         #expect(Self.stage("pg-hint-plan", in: text) != nil, "pg_hint_plan does not depend on the switch")
+    }
+
+    @Test("linked servers on: FreeTDS's -dev package installed just before tsql, which gets -DENABLE_TDS_LIB and -lsybdb")
+    func linkedServers() throws {
+        let text = try DockerfileRenderer(versions: try TestSupport.fixture(), line: "4.2").render()
+        let extensions = try #require(Self.stage("extensions", in: text))
+        let antlr = try #require(extensions.range(of: "make -j\"$(nproc)\" all"))
+        let install = try #require(extensions.range(of: "        freetds-dev;"))
+        #expect(antlr.upperBound < install.lowerBound, "installed after tsql's antlr step, so that step keeps its cache")
+        #expect(
+            extensions.contains(
+                "PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql -j"))
+        #expect(!extensions.contains("SHLIB_LINK='-lsybdb' make -C babelfishpg_common"))
+        #expect(text.contains("babelfish-dev.linked_servers=\"on\""))
+
+        let off = try DockerfileRenderer(versions: try TestSupport.fixture(), line: "4.2", distribution: "ubuntu-24.04").render()
+        #expect(!off.contains("ENABLE_TDS_LIB") && !off.contains("SHLIB_LINK"))
+        #expect(off.contains("babelfish-dev.linked_servers=\"off\""))
     }
 
     @Test("the cultures' locales are compiled on the runtime base and only the locale archive reaches the runtime image")
@@ -102,7 +120,10 @@ struct DockerfileFidelityTests {
         let new = try versions.line(named: "5.2")
         #expect(new.pgHintPlan.hasPrefix("REL17_"))
         for name in versions.distributionNames {
-            #expect(try versions.distribution(named: name).spatialTypes, "\(name): spatial types are on by default")
+            let distribution = try versions.distribution(named: name)
+            #expect(distribution.spatialTypes, "\(name): spatial types are on by default")
+            #expect(distribution.linkedServers, "\(name): linked servers are on by default")
+            #expect(distribution.packages.runtime.contains("libsybdb5"), "\(name): tsql's FreeTDS library at run time")
         }
     }
 }

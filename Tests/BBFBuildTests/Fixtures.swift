@@ -14,6 +14,7 @@ enum Fixtures {
                 "runtime": "debian:bookworm-slim",
                 "swift": "swift:{swift}-bookworm"
               },
+              "linkedServers": true,
               "name": "Debian 12 (bookworm)",
               "packages": {
                 "bbfBuild": [
@@ -25,6 +26,9 @@ enum Fixtures {
                 ],
                 "entrypointBuild": [
                   "libpq-dev"
+                ],
+                "linkedServersBuild": [
+                  "freetds-dev"
                 ],
                 "locales": [
                   "locales"
@@ -59,6 +63,7 @@ enum Fixtures {
                 "runtime": "ubuntu:24.04@sha256:0000000000000000000000000000000000000000000000000000000000000000",
                 "swift": "swift:{swift}-noble"
               },
+              "linkedServers": false,
               "name": "Ubuntu 24.04 LTS (noble)",
               "packages": {
                 "bbfBuild": [],
@@ -69,6 +74,7 @@ enum Fixtures {
                 "entrypointBuild": [
                   "libpq-dev"
                 ],
+                "linkedServersBuild": [],
                 "locales": [
                   "locales"
                 ],

@@ -178,6 +178,12 @@ struct VersionsTests {
             target: #""pg_hint_plan-REL16_1_6_0.tar.gz": {"#, replacement: #""pg_hint_plan-REL16_1_5_0.tar.gz": {"#,
             path: #"lines["4.2"].checksums["pg_hint_plan-REL16_1_6_0.tar.gz"]"#, problem: "no entry for an archive this line uses"),
         BadInput(
+            target: #""linkedServers": true"#, replacement: #""linkedServers": 1"#, path: #"distributions["debian-12"].linkedServers"#,
+            problem: "expected true or false, found a number"),
+        BadInput(
+            target: #""linkedServersBuild": [\#n          "freetds-dev"\#n        ]"#, replacement: #""linkedServersBuild": []"#,
+            path: #"distributions["debian-12"].packages.linkedServersBuild"#, problem: "no packages"),
+        BadInput(
             target: #""spatialTypes": true"#, replacement: #""spatialTypes": "yes""#, path: #"distributions["debian-12"].spatialTypes"#,
             problem: "expected true or false, found a string"),
         BadInput(
@@ -221,7 +227,7 @@ struct VersionsTests {
             try Versions.parse(TestSupport.fixtureText(replacing: #""schemaVersion": 1,"#, with: #""schemaVersion": 1"#))
         }
         #expect(error?.code == .unreadableVersions)
-        #expect(error?.message.contains("versions.json is not valid JSON: line 157, column 3") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("versions.json is not valid JSON: line 163, column 3") == true, "\(error?.message ?? "")")
     }
 
     @Test("every problem is reported at once, not just the first")

@@ -198,10 +198,17 @@ WORKDIR /src/extensions/contrib/babelfishpg_tsql/antlr
 RUN set -eux; cmake -Wno-dev .; \
     make -j"$(nproc)" all
 WORKDIR /src/extensions/contrib
-# babelfishpg_tsql builds with -Werror; Ubuntu 24.04 LTS (noble)'s compiler needs COPT=-Wno-error=maybe-uninitialized -fcommon and CPPFLAGS+=-Wno-error=overloaded-virtual
+# babelfishpg_tsql builds with -Werror; Ubuntu 24.04 LTS (noble)'s compiler needs COPT=-Wno-error=maybe-uninitialized -fcommon -Wno-error=address and CPPFLAGS+=-Wno-error=overloaded-virtual
 # (versions.json distributions.ubuntu-24.04.compilerFlags).
-RUN set -eux; PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_tsql -j"$(nproc)" cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"; \
-    PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_tsql install cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"
+# Linked servers: -DENABLE_TDS_LIB and FreeTDS's libsybdb, as upstream CI builds babelfishpg_tsql
+# (distributions.ubuntu-24.04.linkedServers; installed here so the stages above keep their cache).
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        freetds-dev; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+RUN set -eux; PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql -j"$(nproc)" cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon -Wno-error=address' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"; \
+    PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql install cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon -Wno-error=address' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"
 
 # ----------------------------------------------------------------------------
 # pg-hint-plan: pg_hint_plan REL16_1_6_0 (PostgreSQL 16), built with PGXS against the engine.
@@ -394,7 +401,8 @@ LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer editio
       babelfish-dev.source.layout="git-tags" \
       babelfish-dev.pg_hint_plan.version="REL16_1_6_0" \
       babelfish-dev.postgis.version="3.4.0" \
-      babelfish-dev.cultures="de-DE en-GB en-US es-ES fr-FR it-IT ja-JP ko-KR nl-NL pt-BR ru-RU zh-CN"
+      babelfish-dev.cultures="de-DE en-GB en-US es-ES fr-FR it-IT ja-JP ko-KR nl-NL pt-BR ru-RU zh-CN" \
+      babelfish-dev.linked_servers="on"
 EXPOSE 5432 1433
 STOPSIGNAL SIGINT
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]

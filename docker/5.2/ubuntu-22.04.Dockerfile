@@ -197,10 +197,17 @@ WORKDIR /src/extensions/contrib/babelfishpg_tsql/antlr
 RUN set -eux; cmake -Wno-dev .; \
     make -j"$(nproc)" all
 WORKDIR /src/extensions/contrib
-# babelfishpg_tsql builds with -Werror; Ubuntu 22.04 LTS (jammy)'s compiler needs COPT=-Wno-error=maybe-uninitialized -fcommon
+# babelfishpg_tsql builds with -Werror; Ubuntu 22.04 LTS (jammy)'s compiler needs COPT=-Wno-error=maybe-uninitialized -fcommon -Wno-error=address
 # (versions.json distributions.ubuntu-22.04.compilerFlags).
-RUN set -eux; PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_tsql -j"$(nproc)" cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon'; \
-    PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_tsql install cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon'
+# Linked servers: -DENABLE_TDS_LIB and FreeTDS's libsybdb, as upstream CI builds babelfishpg_tsql
+# (distributions.ubuntu-22.04.linkedServers; installed here so the stages above keep their cache).
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        freetds-dev; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+RUN set -eux; PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql -j"$(nproc)" cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon -Wno-error=address'; \
+    PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql install cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon -Wno-error=address'
 
 # ----------------------------------------------------------------------------
 # pg-hint-plan: pg_hint_plan REL17_1_7_0 (PostgreSQL 17), built with PGXS against the engine.
@@ -393,7 +400,8 @@ LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer editio
       babelfish-dev.source.layout="release-tarball" \
       babelfish-dev.pg_hint_plan.version="REL17_1_7_0" \
       babelfish-dev.postgis.version="3.5.2" \
-      babelfish-dev.cultures="de-DE en-GB en-US es-ES fr-FR it-IT ja-JP ko-KR nl-NL pt-BR ru-RU zh-CN"
+      babelfish-dev.cultures="de-DE en-GB en-US es-ES fr-FR it-IT ja-JP ko-KR nl-NL pt-BR ru-RU zh-CN" \
+      babelfish-dev.linked_servers="on"
 EXPOSE 5432 1433
 STOPSIGNAL SIGINT
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]
