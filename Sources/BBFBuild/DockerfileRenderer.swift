@@ -22,7 +22,7 @@ public struct DockerfileRenderer: Sendable {
         distributionName = distribution ?? line.distribution
         self.distribution = try versions.distribution(named: distributionName)
         images = overrides.applied(to: versions.images(of: self.distribution))
-        sources = versions.sources(for: line)
+        sources = versions.sources(for: line, spatialTypes: self.distribution.spatialTypes)
     }
 
     /// The Dockerfile text.
@@ -35,8 +35,11 @@ public struct DockerfileRenderer: Sendable {
         sourcesStage(&writer)
         engineStage(&writer)
         extensionsStage(&writer)
+        pgHintPlanStage(&writer)
+        postgisStage(&writer)
         installStage(&writer)
         entrypointStages(&writer)
+        localesStage(&writer)
         engineRuntimeStage(&writer)
         dumpToolsStage(&writer)
         bbfStages(&writer)

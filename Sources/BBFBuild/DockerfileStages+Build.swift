@@ -1,4 +1,7 @@
 extension DockerfileRenderer {
+    /// What babelfishpg_common and babelfishpg_tsql are compiled with for the spatial types.
+    static let spatialFlag = "-DENABLE_SPATIAL_TYPES"
+
     /// Whether the line's ANTLR is 4.10 or later (no utfcpp; C++ tests fetch googletest unless disabled).
     var antlrIsModern: Bool {
         guard let numbers = VersionOrder.numbers(line.antlr), numbers.count >= 2 else { return true }
@@ -79,8 +82,16 @@ extension DockerfileRenderer {
         writer.instruction("WORKDIR /src/extensions/contrib")
         writer.comment("The server loads the ANTLR runtime from its own lib directory.")
         writer.run(["cp -a \(lib)/libantlr4-runtime.so.\(line.antlr) \(ImageLayout.prefix)/lib/"])
+        // PG_CPPFLAGS goes in the environment: the Makefiles append to it.
+        let spatial = spatialTypes ? "PG_CPPFLAGS=\(ShellQuote.single(Self.spatialFlag)) " : ""
         for name in ImageLayout.extensions where name != "babelfishpg_tsql" {
-            writer.run(["make -C \(name) -j\"$(nproc)\"", "make -C \(name) install"])
+            if name == "babelfishpg_common" && spatialTypes {
+                writer.comment(
+                    "\(Self.spatialFlag): the geometry and geography types (their functions call PostGIS's library), as upstream CI\nbuilds babelfishpg_common and babelfishpg_tsql (distributions.\(distributionName).spatialTypes)."
+                )
+            }
+            let flags = name == "babelfishpg_common" ? spatial : ""
+            writer.run(["\(flags)make -C \(name) -j\"$(nproc)\"", "\(flags)make -C \(name) install"])
         }
         writer.comment("babelfishpg_tsql/antlr first: a parallel clean build of tsql races otherwise.")
         writer.instruction("WORKDIR /src/extensions/contrib/babelfishpg_tsql/antlr")
@@ -107,9 +118,22 @@ extension DockerfileRenderer {
                 "babelfishpg_tsql builds with -Werror; \(distribution.name)'s compiler needs \(flagNotes.joined(separator: " and "))\n(versions.json distributions.\(distributionName).compilerFlags)."
             )
         }
+        var tsqlFlags = spatialTypes ? [Self.spatialFlag] : []
+        var tsqlEnvironment = ""
+        if distribution.linkedServers {
+            writer.comment(
+                "Linked servers: -DENABLE_TDS_LIB and FreeTDS's libsybdb, as upstream CI builds babelfishpg_tsql\n(distributions.\(distributionName).linkedServers; installed here so the stages above keep their cache)."
+            )
+            writer.run(aptInstall(distribution.packages.linkedServersBuild))
+            tsqlFlags = ["-I/usr/include", "-DENABLE_TDS_LIB"] + tsqlFlags
+            tsqlEnvironment = "SHLIB_LINK='-lsybdb' "
+        }
+        if !tsqlFlags.isEmpty {
+            tsqlEnvironment = "PG_CPPFLAGS=\(ShellQuote.single(tsqlFlags.joined(separator: " "))) " + tsqlEnvironment
+        }
         writer.run([
-            "make -C babelfishpg_tsql -j\"$(nproc)\" \(arguments)",
-            "make -C babelfishpg_tsql install \(arguments)",
+            "\(tsqlEnvironment)make -C babelfishpg_tsql -j\"$(nproc)\" \(arguments)",
+            "\(tsqlEnvironment)make -C babelfishpg_tsql install \(arguments)",
         ])
     }
 
@@ -119,14 +143,20 @@ extension DockerfileRenderer {
             "install: \(prefix) trimmed for run time: no headers, static libraries, PGXS or debug info.\npg_config and psql stay (bbf-entrypoint and people use them)."
         )
         writer.instruction("FROM extensions AS install")
-        writer.run([
-            "rm -r \(prefix)/include \(prefix)/lib/pkgconfig \(prefix)/lib/postgresql/pgxs",
-            "find \(prefix) -name '*.a' -type f -delete",
-            "find \(prefix)/bin \(prefix)/lib -type f \\( -name '*.so' -o -name '*.so.*' -o -perm -u+x \\) -exec strip --strip-unneeded {} +",
-            "test -x \(prefix)/bin/postgres",
-            "test -f \(prefix)/lib/libantlr4-runtime.so.\(line.antlr)",
-            "for extension in \(ImageLayout.extensions.joined(separator: " ")) uuid-ossp; do test -f \"\(prefix)/share/postgresql/extension/$extension.control\"; done",
-            "du -sh \(prefix)",
-        ])
+        writer.instruction("COPY --from=pg-hint-plan \(Self.pgHintPlanStaging)\(prefix)/ \(prefix)/")
+        var checks = ["test -f \(prefix)/lib/postgresql/pg_hint_plan.so"]
+        if spatialTypes {
+            writer.instruction("COPY --from=postgis \(Self.postgisStaging)\(prefix)/ \(prefix)/")
+            checks.append("test -f \(prefix)/lib/postgresql/\(postgisLibrary)")
+        }
+        writer.run(
+            [
+                "rm -r \(prefix)/include \(prefix)/lib/pkgconfig \(prefix)/lib/postgresql/pgxs",
+                "find \(prefix) -name '*.a' -type f -delete",
+                "find \(prefix)/bin \(prefix)/lib -type f \\( -name '*.so' -o -name '*.so.*' -o -perm -u+x \\) -exec strip --strip-unneeded {} +",
+                "test -x \(prefix)/bin/postgres",
+                "test -f \(prefix)/lib/libantlr4-runtime.so.\(line.antlr)",
+                "for extension in \(ImageLayout.extensions.joined(separator: " ")) uuid-ossp pg_hint_plan; do test -f \"\(prefix)/share/postgresql/extension/$extension.control\"; done",
+            ] + checks + ["du -sh \(prefix)"])
     }
 }

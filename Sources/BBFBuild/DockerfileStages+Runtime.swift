@@ -53,7 +53,8 @@ extension DockerfileRenderer {
         )
         writer.instruction("FROM ${RUNTIME_IMAGE} AS engine-runtime")
         writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
-        writer.run(aptInstall(distribution.packages.runtime))
+        let packages = distribution.packages.runtime + (spatialTypes ? distribution.packages.spatialRuntime : [])
+        writer.run(aptInstall(Array(Set(packages)).sorted()))
         writer.run([
             "groupadd --system --gid \(ImageLayout.groupID) \(user)",
             "useradd --system --uid \(ImageLayout.userID) --gid \(user) --home-dir \(ImageLayout.home) --shell /bin/bash \(user)",
@@ -64,6 +65,10 @@ extension DockerfileRenderer {
         ])
         writer.instruction("COPY --from=install \(prefix) \(prefix)")
         writer.instruction("COPY --from=entrypoint-stripped /out/bbf-entrypoint \(ImageLayout.entrypoint)")
+        if !line.cultures.isEmpty {
+            writer.comment("The cultures' locales (the locales stage); C.UTF-8 stays the default.")
+            writer.instruction("COPY --from=locales /usr/lib/locale/locale-archive /usr/lib/locale/locale-archive")
+        }
         writer.run([
             "test -x \(ImageLayout.entrypoint) || { echo 'ERROR: no bbf-entrypoint (the entrypoint stage produced none)' >&2; exit 1; }",
             "\(prefix)/bin/postgres --version",
@@ -103,6 +108,10 @@ extension DockerfileRenderer {
             ("\(ImageLayout.labelPrefix).engine.tag", line.engineTag),
             ("\(ImageLayout.labelPrefix).extensions.tag", line.extensionsTag),
             ("\(ImageLayout.labelPrefix).source.layout", line.sourceLayout.rawValue),
+            ("\(ImageLayout.labelPrefix).pg_hint_plan.version", line.pgHintPlan),
+            ("\(ImageLayout.labelPrefix).postgis.version", spatialTypes ? line.postgis : "none"),
+            ("\(ImageLayout.labelPrefix).cultures", line.cultures.joined(separator: " ")),
+            ("\(ImageLayout.labelPrefix).linked_servers", distribution.linkedServers ? "on" : "off"),
         ]
         let first = labels[0]
         writer.instruction(

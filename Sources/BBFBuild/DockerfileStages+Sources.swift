@@ -58,7 +58,7 @@ extension DockerfileRenderer {
     }
 
     func sourcesStage(_ writer: inout DockerfileWriter) {
-        let archives = sources.filter { $0.role != .antlr }
+        let archives = sources.filter { [.release, .engine, .extensions].contains($0.role) }
         writer.stage(
             "sources: the Babelfish engine and extensions, unpacked to /src/engine and\n/src/extensions (contrib/babelfishpg_*) whatever the source layout, checked, patched."
         )

@@ -168,7 +168,10 @@ public enum BuildPlanner {
         var staged: [StagedSource] = []
         if let directory = options.sourcesDirectory {
             arguments.append(BuildArgument(name: "SOURCES_FROM", value: "context"))
-            staged = versions.sources(for: line).map { StagedSource(source: $0, path: directory + "/" + $0.file) }
+            let spatial = try versions.distribution(named: options.distribution ?? line.distribution).spatialTypes
+            staged = versions.sources(for: line, spatialTypes: spatial).map {
+                StagedSource(source: $0, path: directory + "/" + $0.file)
+            }
         }
         let entrypoints = try binaries(options.entrypointBinaries, flag: "--entrypoint-binary", building: architecture)
         if !entrypoints.isEmpty { arguments.append(BuildArgument(name: "ENTRYPOINT_FROM", value: "context")) }

@@ -4,6 +4,8 @@ public enum SourceRole: String, Equatable, Sendable, CaseIterable {
     case engine
     case extensions
     case antlr
+    case pgHintPlan
+    case postgis
 }
 
 /// One archive a line needs, with every placeholder filled in.
@@ -26,7 +28,7 @@ public struct ResolvedSource: Equatable, Sendable {
 /// `{name}` placeholders in versions.json strings.
 public enum Placeholders {
     /// Placeholders allowed in source templates.
-    public static let sourceNames = ["engineTag", "extensionsTag", "postgres", "babelfish", "antlr"]
+    public static let sourceNames = ["engineTag", "extensionsTag", "postgres", "babelfish", "antlr", "pgHintPlan", "postgis"]
     /// Placeholders allowed in base image references.
     public static let imageNames = ["swift"]
 
@@ -59,17 +61,21 @@ public enum Placeholders {
     static func sourceValues(_ line: ReleaseLine) -> [String: String] {
         [
             "engineTag": line.engineTag, "extensionsTag": line.extensionsTag, "postgres": line.postgres.description,
-            "babelfish": line.babelfish.description, "antlr": line.antlr,
+            "babelfish": line.babelfish.description, "antlr": line.antlr, "pgHintPlan": line.pgHintPlan,
+            "postgis": line.postgis,
         ]
     }
 }
 
 extension Versions {
     /// The archives `line` is built from: the Babelfish sources (one combined
-    /// tarball or two repository archives) and then ANTLR.
-    public func sources(for line: ReleaseLine) -> [ResolvedSource] {
+    /// tarball or two repository archives), ANTLR, pg_hint_plan and then, unless
+    /// `spatialTypes` is false (a distribution without them), PostGIS.
+    public func sources(for line: ReleaseLine, spatialTypes: Bool = true) -> [ResolvedSource] {
         let values = Placeholders.sourceValues(line)
-        let roles: [SourceRole] = line.sourceLayout == .releaseTarball ? [.release, .antlr] : [.engine, .extensions, .antlr]
+        var roles: [SourceRole] = line.sourceLayout == .releaseTarball ? [.release, .antlr] : [.engine, .extensions, .antlr]
+        roles.append(.pgHintPlan)
+        if spatialTypes { roles.append(.postgis) }
         return roles.map { role in
             let template = self.template(for: role)
             let file = Placeholders.expand(template.file, values)
@@ -86,6 +92,8 @@ extension Versions {
         case .engine: return sources.engine
         case .extensions: return sources.extensions
         case .antlr: return sources.antlr
+        case .pgHintPlan: return sources.pgHintPlan
+        case .postgis: return sources.postgis
         }
     }
 

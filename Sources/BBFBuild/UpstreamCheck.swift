@@ -72,6 +72,8 @@ extension Bump {
             case .release, .engine: what = "tag \(line.engineTag) (PostgreSQL \(line.postgres), Babelfish \(line.babelfish))"
             case .extensions: what = "tag \(line.extensionsTag) (Babelfish \(line.babelfish))"
             case .antlr: what = "ANTLR \(line.antlr)"
+            case .pgHintPlan: what = "pg_hint_plan \(line.pgHintPlan)"
+            case .postgis: what = "PostGIS \(line.postgis)"
             }
             switch probe.probe(source.url) {
             case .exists:

@@ -49,7 +49,7 @@ extension ImageSettings: Decodable {
 
 extension SourceTemplates: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case release, engine, extensions, antlr
+        case release, engine, extensions, antlr, pgHintPlan, postgis
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,9 +58,14 @@ extension SourceTemplates: Decodable {
         let engine: SourceTemplate? = reader.value(.engine)
         let extensions: SourceTemplate? = reader.value(.extensions)
         let antlr: SourceTemplate? = reader.value(.antlr)
+        let pgHintPlan: SourceTemplate? = reader.value(.pgHintPlan)
+        let postgis: SourceTemplate? = reader.value(.postgis)
         try reader.finish()
-        guard let release, let engine, let extensions, let antlr else { throw DecodingProblems(issues: []) }
-        self.init(release: release, engine: engine, extensions: extensions, antlr: antlr)
+        guard let release, let engine, let extensions, let antlr, let pgHintPlan, let postgis else {
+            throw DecodingProblems(issues: [])
+        }
+        self.init(
+            release: release, engine: engine, extensions: extensions, antlr: antlr, pgHintPlan: pgHintPlan, postgis: postgis)
     }
 }
 
@@ -82,7 +87,7 @@ extension SourceTemplate: Decodable {
 
 extension Distribution: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, images, packages, compilerFlags
+        case name, images, packages, compilerFlags, spatialTypes, linkedServers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,9 +96,12 @@ extension Distribution: Decodable {
         let images: BaseImages? = reader.value(.images)
         let packages: PackageLists? = reader.value(.packages)
         let flags: CompilerFlags? = reader.value(.compilerFlags)
+        let spatial = reader.boolean(.spatialTypes, fix: "write true (PostGIS and geometry/geography, as on Aurora) or false")
+        let linked = reader.boolean(.linkedServers, fix: "write true (babelfishpg_tsql with FreeTDS, as on Aurora) or false")
         try reader.finish()
-        guard let name, let images, let packages, let flags else { throw DecodingProblems(issues: []) }
-        self.init(name: name, images: images, packages: packages, compilerFlags: flags)
+        guard let name, let images, let packages, let flags, let spatial, let linked else { throw DecodingProblems(issues: []) }
+        self.init(
+            name: name, images: images, packages: packages, compilerFlags: flags, spatialTypes: spatial, linkedServers: linked)
     }
 }
 
@@ -115,7 +123,7 @@ extension BaseImages: Decodable {
 
 extension PackageLists: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case build, runtime, entrypointBuild, bbfBuild, pipeline
+        case build, runtime, entrypointBuild, bbfBuild, pipeline, spatialBuild, spatialRuntime, locales, linkedServersBuild
     }
 
     public init(from decoder: any Decoder) throws {
@@ -125,9 +133,17 @@ extension PackageLists: Decodable {
         let entrypointBuild = reader.strings(.entrypointBuild, example: "\"libpq-dev\"")
         let bbfBuild = reader.strings(.bbfBuild, example: "\"zlib1g-dev\"")
         let pipeline = reader.strings(.pipeline, example: "\"skopeo\"")
+        let spatialBuild = reader.strings(.spatialBuild, example: "\"libgeos-dev\"")
+        let spatialRuntime = reader.strings(.spatialRuntime, example: "\"libgeos-c1v5\"")
+        let locales = reader.strings(.locales, example: "\"locales\"")
+        let linkedServersBuild = reader.strings(.linkedServersBuild, example: "\"freetds-dev\"")
         try reader.finish()
-        guard let build, let runtime, let entrypointBuild, let bbfBuild, let pipeline else { throw DecodingProblems(issues: []) }
-        self.init(build: build, runtime: runtime, entrypointBuild: entrypointBuild, bbfBuild: bbfBuild, pipeline: pipeline)
+        guard let build, let runtime, let entrypointBuild, let bbfBuild, let pipeline, let spatialBuild, let spatialRuntime,
+            let locales, let linkedServersBuild
+        else { throw DecodingProblems(issues: []) }
+        self.init(
+            build: build, runtime: runtime, entrypointBuild: entrypointBuild, bbfBuild: bbfBuild, pipeline: pipeline,
+            spatialBuild: spatialBuild, spatialRuntime: spatialRuntime, locales: locales, linkedServersBuild: linkedServersBuild)
     }
 }
 
@@ -148,7 +164,7 @@ extension CompilerFlags: Decodable {
 
 extension ReleaseLine: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case postgres, babelfish, antlr, distribution, sourceLayout, checksums, patches
+        case postgres, babelfish, antlr, distribution, sourceLayout, checksums, patches, pgHintPlan, postgis, cultures
     }
 
     public init(from decoder: any Decoder) throws {
@@ -164,13 +180,18 @@ extension ReleaseLine: Decodable {
         let layout: SourceLayout? = reader.choice(.sourceLayout, example: "\"git-tags\"", kind: "source layout")
         let checksums: [String: Checksum]? = reader.map(.checksums)
         let patches: [PatchEntry]? = reader.objects(.patches, fix: "write [] for no patches")
+        let pgHintPlan = reader.string(.pgHintPlan, example: "\"REL16_1_6_0\"")
+        let postgis = reader.string(.postgis, example: "\"3.4.0\"")
+        let cultures = reader.strings(.cultures, example: "\"en-US\"")
         try reader.finish()
-        guard let postgres, let babelfish, let antlr, let distribution, let layout, let checksums, let patches else {
+        guard let postgres, let babelfish, let antlr, let distribution, let layout, let checksums, let patches, let pgHintPlan,
+            let postgis, let cultures
+        else {
             throw DecodingProblems(issues: [])
         }
         self.init(
             postgres: postgres, babelfish: babelfish, antlr: antlr, distribution: distribution, sourceLayout: layout,
-            checksums: checksums, patches: patches)
+            checksums: checksums, patches: patches, pgHintPlan: pgHintPlan, postgis: postgis, cultures: cultures)
     }
 }
 

@@ -51,7 +51,8 @@ public struct ImageSettings: Equatable, Sendable, Encodable {
 }
 
 /// One way of fetching a source archive. `url`, `file` and `directory` may hold
-/// `{engineTag}`, `{extensionsTag}`, `{postgres}`, `{babelfish}` and `{antlr}`.
+/// `{engineTag}`, `{extensionsTag}`, `{postgres}`, `{babelfish}`, `{antlr}`,
+/// `{pgHintPlan}` and `{postgis}`.
 public struct SourceTemplate: Equatable, Sendable, Encodable {
     /// Where to download the archive.
     public var url: String
@@ -77,12 +78,21 @@ public struct SourceTemplates: Equatable, Sendable, Encodable {
     public var extensions: SourceTemplate
     /// The ANTLR 4 sources (the C++ runtime is in runtime/Cpp).
     public var antlr: SourceTemplate
+    /// pg_hint_plan at the line's release tag (Babelfish maps T-SQL hints onto it).
+    public var pgHintPlan: SourceTemplate
+    /// PostGIS at the line's version (Babelfish's geometry/geography call its library).
+    public var postgis: SourceTemplate
 
-    public init(release: SourceTemplate, engine: SourceTemplate, extensions: SourceTemplate, antlr: SourceTemplate) {
+    public init(
+        release: SourceTemplate, engine: SourceTemplate, extensions: SourceTemplate, antlr: SourceTemplate,
+        pgHintPlan: SourceTemplate, postgis: SourceTemplate
+    ) {
         self.release = release
         self.engine = engine
         self.extensions = extensions
         self.antlr = antlr
+        self.pgHintPlan = pgHintPlan
+        self.postgis = postgis
     }
 }
 
@@ -94,12 +104,25 @@ public struct Distribution: Equatable, Sendable, Encodable {
     public var packages: PackageLists
     /// Flags the distribution's compiler needs to build babelfishpg_tsql.
     public var compilerFlags: CompilerFlags
+    /// Whether images for it carry the spatial types (`geometry`, `geography`):
+    /// PostGIS is built, babelfishpg_common and babelfishpg_tsql are compiled
+    /// with `-DENABLE_SPATIAL_TYPES`, and `packages.spatialRuntime` is installed.
+    public var spatialTypes: Bool
+    /// Whether babelfishpg_tsql is compiled with `-DENABLE_TDS_LIB` and linked
+    /// with FreeTDS's libsybdb (`packages.linkedServersBuild` at build time),
+    /// so linked servers (`sp_addlinkedserver`, `OPENQUERY`) work as on Aurora.
+    public var linkedServers: Bool
 
-    public init(name: String, images: BaseImages, packages: PackageLists, compilerFlags: CompilerFlags) {
+    public init(
+        name: String, images: BaseImages, packages: PackageLists, compilerFlags: CompilerFlags, spatialTypes: Bool,
+        linkedServers: Bool
+    ) {
         self.name = name
         self.images = images
         self.packages = packages
         self.compilerFlags = compilerFlags
+        self.spatialTypes = spatialTypes
+        self.linkedServers = linkedServers
     }
 }
 
@@ -150,13 +173,32 @@ public struct PackageLists: Equatable, Sendable, Encodable {
     /// What the pipeline image adds to the engine image: the AWS CLI, the
     /// daemonless image tools, CA certificates. No compilers, no -dev packages.
     public var pipeline: [String]
+    /// What PostGIS compiles with beyond `build` (autotools for a git-tag archive,
+    /// GEOS, PROJ, json-c), installed in its own stage only when `spatialTypes` is on.
+    public var spatialBuild: [String]
+    /// PostGIS's run-time libraries, added to the runtime image when `spatialTypes` is on.
+    public var spatialRuntime: [String]
+    /// What `localedef` needs (the locale sources), installed only in the stage
+    /// that compiles the cultures' locales; the runtime image gets the archive alone.
+    public var locales: [String]
+    /// FreeTDS's -dev package, installed in the extensions stage just before
+    /// babelfishpg_tsql compiles when `linkedServers` is on (its run-time
+    /// library, libsybdb, is in `runtime` already: bbf-entrypoint links it).
+    public var linkedServersBuild: [String]
 
-    public init(build: [String], runtime: [String], entrypointBuild: [String], bbfBuild: [String], pipeline: [String]) {
+    public init(
+        build: [String], runtime: [String], entrypointBuild: [String], bbfBuild: [String], pipeline: [String],
+        spatialBuild: [String], spatialRuntime: [String], locales: [String], linkedServersBuild: [String]
+    ) {
         self.build = build
         self.runtime = runtime
         self.entrypointBuild = entrypointBuild
         self.bbfBuild = bbfBuild
         self.pipeline = pipeline
+        self.spatialBuild = spatialBuild
+        self.spatialRuntime = spatialRuntime
+        self.locales = locales
+        self.linkedServersBuild = linkedServersBuild
     }
 
     /// What bbf's Swift stage installs: `entrypointBuild` and `bbfBuild`, sorted, once each.
@@ -219,10 +261,19 @@ public struct ReleaseLine: Equatable, Sendable, Encodable {
     public var checksums: [String: Checksum]
     /// Patches, applied in this order.
     public var patches: [PatchEntry]
+    /// The pg_hint_plan release tag for the line's PostgreSQL major, e.g. `REL16_1_6_0`.
+    public var pgHintPlan: String
+    /// The PostGIS version built when the distribution has `spatialTypes` on, e.g. `3.4.0`.
+    public var postgis: String
+    /// The cultures (`FORMAT(..., 'en-US')`) whose OS locales the runtime image
+    /// carries; Babelfish sets `lc_time`/`lc_numeric` to `xx_YY.UTF-8` and
+    /// `lc_monetary` to `xx_YY` for them.
+    public var cultures: [String]
 
     public init(
         postgres: PostgresVersion, babelfish: BabelfishVersion, antlr: String, distribution: String,
-        sourceLayout: SourceLayout, checksums: [String: Checksum], patches: [PatchEntry]
+        sourceLayout: SourceLayout, checksums: [String: Checksum], patches: [PatchEntry],
+        pgHintPlan: String, postgis: String, cultures: [String]
     ) {
         self.postgres = postgres
         self.babelfish = babelfish
@@ -231,7 +282,13 @@ public struct ReleaseLine: Equatable, Sendable, Encodable {
         self.sourceLayout = sourceLayout
         self.checksums = checksums
         self.patches = patches
+        self.pgHintPlan = pgHintPlan
+        self.postgis = postgis
+        self.cultures = cultures
     }
+
+    /// The glibc locale names of `cultures` (`en-US` → `en_US`), in order.
+    public var localeNames: [String] { cultures.map { $0.replacing("-", with: "_") } }
 
     /// The engine repository's tag, e.g. `BABEL_5_2_0__PG_17_5`.
     public var engineTag: String { "\(extensionsTag)__PG_\(postgres.major)_\(postgres.minor)" }

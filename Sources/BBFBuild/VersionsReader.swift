@@ -147,6 +147,14 @@ struct ObjectReader<Key: CodingKey & CaseIterable> {
         return nil
     }
 
+    /// A required boolean.
+    mutating func boolean(_ key: Key, fix: String) -> Bool? {
+        guard let (decoder, path) = member(key) else { return nil }
+        if let value = try? decoder.singleValueContainer().decode(Bool.self) { return value }
+        issues.append(ValidationIssue(path, "expected true or false, found \(JSONKind.of(decoder))", fix: fix))
+        return nil
+    }
+
     /// A required string that `parse` must accept; otherwise an issue saying it is not a `kind`.
     mutating func parsed<T>(_ key: Key, example: String, as parse: (String) -> T?, kind: String, fix: String) -> T? {
         guard let text = string(key, example: example) else { return nil }

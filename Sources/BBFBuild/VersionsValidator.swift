@@ -95,10 +95,15 @@ enum VersionsValidator {
         for (key, list) in [
             ("build", distribution.packages.build), ("runtime", distribution.packages.runtime),
             ("entrypointBuild", distribution.packages.entrypointBuild), ("bbfBuild", distribution.packages.bbfBuild),
-            ("pipeline", distribution.packages.pipeline),
+            ("pipeline", distribution.packages.pipeline), ("spatialBuild", distribution.packages.spatialBuild),
+            ("spatialRuntime", distribution.packages.spatialRuntime), ("locales", distribution.packages.locales),
+            ("linkedServersBuild", distribution.packages.linkedServersBuild),
         ] {
             let listPath = path.appending("packages").appending(key)
-            if list.isEmpty && key != "bbfBuild" {
+            let switchedOff =
+                ((key == "spatialBuild" || key == "spatialRuntime") && !distribution.spatialTypes)
+                || (key == "linkedServersBuild" && !distribution.linkedServers)
+            if list.isEmpty && key != "bbfBuild" && !switchedOff {
                 issues.append(ValidationIssue(listPath, "no packages", fix: "list the distribution packages this stage needs"))
             }
             var seen: Set<String> = []
@@ -116,6 +121,11 @@ enum VersionsValidator {
                         ValidationIssue(
                             listPath.appending(index: index), "\"\(package)\" is already in entrypointBuild",
                             fix: "remove it here: bbf's Swift stage installs entrypointBuild and bbfBuild"))
+                } else if key == "spatialRuntime" && package.hasSuffix("-dev") {
+                    issues.append(
+                        ValidationIssue(
+                            listPath.appending(index: index), "\"\(package)\" is a build package; the runtime image holds no -dev packages",
+                            fix: "move it to spatialBuild and list the library package it depends on here"))
                 } else if key == "pipeline" && (package.hasSuffix("-dev") || Self.toolchainPackages.contains(package)) {
                     issues.append(
                         ValidationIssue(
@@ -158,6 +168,34 @@ enum VersionsValidator {
         if !isDottedVersion(line.antlr, parts: 2...3) {
             issues.append(
                 ValidationIssue(path.appending("antlr"), "\"\(line.antlr)\" is not an ANTLR version", fix: "write e.g. \"4.13.2\""))
+        }
+        let hintPlanPrefix = "REL\(line.postgres.major)_"
+        if line.pgHintPlan.wholeMatch(of: /REL[0-9]+_[0-9]+_[0-9]+_[0-9]+/) == nil || !line.pgHintPlan.hasPrefix(hintPlanPrefix) {
+            issues.append(
+                ValidationIssue(
+                    path.appending("pgHintPlan"),
+                    "\"\(line.pgHintPlan)\" is not a pg_hint_plan release tag for PostgreSQL \(line.postgres.major)",
+                    fix:
+                        "write the ossc-db/pg_hint_plan tag of the release for PostgreSQL \(line.postgres.major), \(hintPlanPrefix)<major>_<minor>_<patch> (e.g. REL16_1_6_0 for PostgreSQL 16)"
+                ))
+        }
+        if !isDottedVersion(line.postgis, parts: 3...3) {
+            issues.append(
+                ValidationIssue(
+                    path.appending("postgis"), "\"\(line.postgis)\" is not a PostGIS version",
+                    fix: "write MAJOR.MINOR.PATCH, e.g. \"3.4.0\""))
+        }
+        var seenCultures: Set<String> = []
+        for (index, culture) in line.cultures.enumerated() {
+            let culturePath = path.appending("cultures").appending(index: index)
+            if culture.wholeMatch(of: /[a-z]{2,3}-[A-Z]{2}/) == nil {
+                issues.append(
+                    ValidationIssue(
+                        culturePath, "\"\(culture)\" is not a culture name",
+                        fix: "write language-REGION as Babelfish's culture table does, e.g. \"en-US\" (its locale en_US is generated)"))
+            } else if !seenCultures.insert(culture).inserted {
+                issues.append(ValidationIssue(culturePath, "\"\(culture)\" is listed twice", fix: "remove the duplicate"))
+            }
         }
         if versions.distributions[line.distribution] == nil {
             issues.append(

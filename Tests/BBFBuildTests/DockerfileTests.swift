@@ -121,12 +121,11 @@ struct DockerfileTests {
         #expect(check.contains("    /usr/local/bin/bbf --help; \\"))
     }
 
+    /// The stages of the committed files (every distribution there has spatialTypes on and every line cultures).
     static let stages = [
-        "builder", "archives-download", "archives-context", "archives", "antlr", "sources", "engine", "extensions", "install",
-        "entrypoint-swift", "entrypoint-context", "entrypoint", "entrypoint-stripped", "engine-runtime", "dump-tools", "bbf-swift",
-        "bbf-context", "bbf",
-        "pipeline",
-        "runtime",
+        "builder", "archives-download", "archives-context", "archives", "antlr", "sources", "engine", "extensions", "pg-hint-plan",
+        "postgis", "install", "entrypoint-swift", "entrypoint-context", "entrypoint", "entrypoint-stripped", "locales", "engine-runtime", "dump-tools",
+        "bbf-swift", "bbf-context", "bbf", "pipeline", "runtime",
     ]
 
     @Test("the dump tools are the engine's pg_dump, renamed as BabelfishDump.spec does, and must report the line's version")
@@ -197,6 +196,8 @@ struct DockerfileTests {
         versions.lines["5.2"]?.postgres = PostgresVersion(major: 17, minor: 6)
         versions.lines["5.2"]?.checksums = [
             "BABEL_5_2_0__PG_17_6.tar.gz": Checksum(), "antlr4-4.13.2.tar.gz": Checksum(sha256: String(repeating: "3", count: 64)),
+            "pg_hint_plan-REL17_1_7_0.tar.gz": Checksum(sha256: String(repeating: "6", count: 64)),
+            "postgis-3.5.2.tar.gz": Checksum(sha256: String(repeating: "7", count: 64)),
         ]
         let text = try DockerfileRenderer(versions: versions, line: "5.2").render()
         #expect(text.contains("https://example.invalid/releases/BABEL_5_2_0__PG_17_6/BABEL_5_2_0__PG_17_6.tar.gz"))

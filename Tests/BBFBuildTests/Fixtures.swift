@@ -14,6 +14,7 @@ enum Fixtures {
                 "runtime": "debian:bookworm-slim",
                 "swift": "swift:{swift}-bookworm"
               },
+              "linkedServers": true,
               "name": "Debian 12 (bookworm)",
               "packages": {
                 "bbfBuild": [
@@ -26,6 +27,12 @@ enum Fixtures {
                 "entrypointBuild": [
                   "libpq-dev"
                 ],
+                "linkedServersBuild": [
+                  "freetds-dev"
+                ],
+                "locales": [
+                  "locales"
+                ],
                 "pipeline": [
                   "awscli",
                   "ca-certificates",
@@ -34,8 +41,17 @@ enum Fixtures {
                 "runtime": [
                   "libicu72",
                   "libpq5"
+                ],
+                "spatialBuild": [
+                  "libgeos-dev",
+                  "libproj-dev"
+                ],
+                "spatialRuntime": [
+                  "libgeos-c1v5",
+                  "libproj25"
                 ]
-              }
+              },
+              "spatialTypes": true
             },
             "ubuntu-24.04": {
               "compilerFlags": {
@@ -47,6 +63,7 @@ enum Fixtures {
                 "runtime": "ubuntu:24.04@sha256:0000000000000000000000000000000000000000000000000000000000000000",
                 "swift": "swift:{swift}-noble"
               },
+              "linkedServers": false,
               "name": "Ubuntu 24.04 LTS (noble)",
               "packages": {
                 "bbfBuild": [],
@@ -57,6 +74,10 @@ enum Fixtures {
                 "entrypointBuild": [
                   "libpq-dev"
                 ],
+                "linkedServersBuild": [],
+                "locales": [
+                  "locales"
+                ],
                 "pipeline": [
                   "ca-certificates",
                   "skopeo"
@@ -64,8 +85,11 @@ enum Fixtures {
                 "runtime": [
                   "libicu74",
                   "libpq5"
-                ]
-              }
+                ],
+                "spatialBuild": [],
+                "spatialRuntime": []
+              },
+              "spatialTypes": false
             }
           },
           "image": {
@@ -87,10 +111,24 @@ enum Fixtures {
                 "extensions-BABEL_4_2_0.tar.gz": {
                   "localArchiveSha256": null,
                   "sha256": null
+                },
+                "pg_hint_plan-REL16_1_6_0.tar.gz": {
+                  "localArchiveSha256": null,
+                  "sha256": "4444444444444444444444444444444444444444444444444444444444444444"
+                },
+                "postgis-3.4.0.tar.gz": {
+                  "localArchiveSha256": null,
+                  "sha256": "5555555555555555555555555555555555555555555555555555555555555555"
                 }
               },
+              "cultures": [
+                "en-US",
+                "de-DE"
+              ],
               "distribution": "debian-12",
               "patches": [],
+              "pgHintPlan": "REL16_1_6_0",
+              "postgis": "3.4.0",
               "postgres": "16.3",
               "sourceLayout": "git-tags"
             },
@@ -105,10 +143,21 @@ enum Fixtures {
                 "antlr4-4.13.2.tar.gz": {
                   "localArchiveSha256": null,
                   "sha256": "3333333333333333333333333333333333333333333333333333333333333333"
+                },
+                "pg_hint_plan-REL17_1_7_0.tar.gz": {
+                  "localArchiveSha256": null,
+                  "sha256": "6666666666666666666666666666666666666666666666666666666666666666"
+                },
+                "postgis-3.5.2.tar.gz": {
+                  "localArchiveSha256": null,
+                  "sha256": "7777777777777777777777777777777777777777777777777777777777777777"
                 }
               },
+              "cultures": [],
               "distribution": "debian-12",
               "patches": [],
+              "pgHintPlan": "REL17_1_7_0",
+              "postgis": "3.5.2",
               "postgres": "17.5",
               "sourceLayout": "release-tarball"
             }
@@ -129,6 +178,16 @@ enum Fixtures {
               "directory": "extensions-{extensionsTag}",
               "file": "extensions-{extensionsTag}.tar.gz",
               "url": "https://example.invalid/extensions/{extensionsTag}.tar.gz"
+            },
+            "pgHintPlan": {
+              "directory": "pg_hint_plan-{pgHintPlan}",
+              "file": "pg_hint_plan-{pgHintPlan}.tar.gz",
+              "url": "https://example.invalid/pg_hint_plan/{pgHintPlan}.tar.gz"
+            },
+            "postgis": {
+              "directory": "postgis-{postgis}",
+              "file": "postgis-{postgis}.tar.gz",
+              "url": "https://example.invalid/postgis/{postgis}.tar.gz"
             },
             "release": {
               "directory": "{engineTag}",

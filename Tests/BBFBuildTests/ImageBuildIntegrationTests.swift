@@ -11,7 +11,8 @@ import Testing
 ///   (default: .build/release/bbf-entrypoint of this repository);
 /// - `BBF_TEST_LINE`: the line (default: the one whose archives are all there);
 /// - `BBF_TEST_ENGINE`: docker, podman or a path (default as bbf build);
-/// - `BBF_TEST_BASE_IMAGE`: a base image override for the build and runtime stages.
+/// - `BBF_TEST_BASE_IMAGE`: a base image override for the build and runtime stages;
+/// - `BBF_TEST_REPOSITORY`: the repository the image is tagged in (default: bbf-test).
 @Suite("real image build (BBF_TEST_SOURCES)", .serialized)
 struct ImageBuildIntegrationTests {
     static let environment = ProcessEnvironment.current()
@@ -22,6 +23,7 @@ struct ImageBuildIntegrationTests {
         ?? TestSupport.builtExecutable("bbf-entrypoint", configurations: ["release"], nextToTests: false)
     static let engine = try? ContainerEngine.find(requested: environment["BBF_TEST_ENGINE"], environment: environment)
     static let tsql = TestSupport.which("tsql")
+    static let repository = environment["BBF_TEST_REPOSITORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "bbf-test"
 
     @Test(
         "bbf build of the line in BBF_TEST_SOURCES, docker run of the image, and a T-SQL batch over TDS",
@@ -46,7 +48,7 @@ struct ImageBuildIntegrationTests {
 
         var arguments = [
             "build", "--root", TestSupport.repositoryRoot, "--line", lineName, "--sources", sources, "--entrypoint-binary", entrypoint,
-            "--engine", engine.path, "--repository", "bbf-test",
+            "--engine", engine.path, "--repository", Self.repository,
         ]
         if let base = Self.environment["BBF_TEST_BASE_IMAGE"] { arguments += ["--base", base] }
         let bbf = try #require(TestSupport.builtExecutable("bbf"))
@@ -60,7 +62,7 @@ struct ImageBuildIntegrationTests {
             engine.path,
             [
                 "run", "--detach", "--name", name, "--publish", "127.0.0.1::1433", "--env", "POSTGRES_PASSWORD=\(password)",
-                "--env", "BABELFISH_USER=babelfish_user", "--env", "BABELFISH_PASSWORD=\(password)", "bbf-test:\(lineName)",
+                "--env", "BABELFISH_USER=babelfish_user", "--env", "BABELFISH_PASSWORD=\(password)", "\(Self.repository):\(lineName)",
             ])
         try #require(run.status.isSuccess, "\(run.standardError)")
         let port = try ProcessRunner.run(engine.path, ["port", name, "1433/tcp"])
@@ -69,10 +71,17 @@ struct ImageBuildIntegrationTests {
         let hostPort = try #require(
             mapping.split(separator: "\n").first?.split(separator: ":").last.map(String.init), "no port in \(mapping)")
 
+        let spatial = try versions.distribution(named: line.distribution).spatialTypes
+        // Aurora's extras (issue 14): pg_hint_plan loads, FORMAT finds en-US's locale, geometry exists.
         let batch = """
             DECLARE @greeting nvarchar(40) = N'answer from Babelfish ';
             SELECT @greeting + CAST(serverproperty('BabelfishVersion') AS nvarchar(20)) AS greeting, @@VERSION AS version
             go
+            SELECT 'hint plan ' + set_config('babelfishpg_tsql.enable_pg_hint', 'on', false) AS hint
+            go
+            SELECT 'money ' + FORMAT(CAST(1234.5 AS money), 'C', 'en-us') AS formatted
+            go
+            \(spatial ? "DECLARE @g geometry = geometry::STGeomFromText('POINT(1 2)', 4326); SELECT 'point ' + @g.STAsText() AS point\ngo" : "")
             exit
 
             """
@@ -98,6 +107,13 @@ struct ImageBuildIntegrationTests {
         }
         #expect(output.contains(expected))
         #expect(output.contains("PostgreSQL \(line.postgres)"), "\(output)")
+        #expect(output.contains("hint plan on"), "pg_hint_plan must load: \(output)")
+        if line.cultures.contains("en-US") {
+            #expect(output.contains("money $1,234.50"), "FORMAT with en-us needs the en_US locales: \(output)")
+        }
+        if spatial {
+            #expect(output.contains("point POINT(1 2)"), "geometry needs PostGIS and -DENABLE_SPATIAL_TYPES: \(output)")
+        }
         // The image's template cluster made that first boot (the settings are the defaults).
         let logs = try ProcessRunner.run(engine.path, ["logs", name])
         #expect(

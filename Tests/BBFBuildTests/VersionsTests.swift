@@ -55,8 +55,8 @@ struct VersionsTests {
             target: #""sourceLayout": "git-tags""#, replacement: #""sourceLayout": "zip""#, path: #"lines["4.2"].sourceLayout"#,
             problem: "not a source layout"),
         BadInput(
-            target: #""distribution": "debian-12",\#n      "patches": [],\#n      "postgres": "17.5""#,
-            replacement: #""distribution": "debian-13",\#n      "patches": [],\#n      "postgres": "17.5""#,
+            target: #""distribution": "debian-12",\#n      "patches": [],\#n      "pgHintPlan": "REL17_1_7_0""#,
+            replacement: #""distribution": "debian-13",\#n      "patches": [],\#n      "pgHintPlan": "REL17_1_7_0""#,
             path: #"lines["5.2"].distribution"#, problem: "not one of the distributions"),
         BadInput(
             target: #""sha256": "3333333333333333333333333333333333333333333333333333333333333333""#, replacement: #""sha256": "TODO""#,
@@ -134,7 +134,8 @@ struct VersionsTests {
             path: #"distributions["ubuntu-24.04"].packages.bbfBuild"#,
             problem: "expected an array of strings, found a string"),
         BadInput(
-            target: #""patches": [],\#n      "postgres": "17.5""#, replacement: #""patches": {},\#n      "postgres": "17.5""#,
+            target: #""patches": [],\#n      "pgHintPlan": "REL17_1_7_0""#,
+            replacement: #""patches": {},\#n      "pgHintPlan": "REL17_1_7_0""#,
             path: #"lines["5.2"].patches"#, problem: "expected an array, found an object"),
         BadInput(
             target: #""repository": "example/babelfish""#, replacement: #""repository": null"#, path: "image.repository",
@@ -149,7 +150,69 @@ struct VersionsTests {
             problem: "the key appears twice"),
     ]
 
-    @Test("each bad input gives an error naming its JSON path and a fix", arguments: badInputs)
+    /// pg_hint_plan, PostGIS, the cultures and the spatial switch (issue 14).
+    static let fidelityInputs: [BadInput] = [
+        BadInput(
+            target: #""pgHintPlan": "REL16_1_6_0""#, replacement: #""pgHintPlan": "REL15_1_5_1""#, path: #"lines["4.2"].pgHintPlan"#,
+            problem: "not a pg_hint_plan release tag for PostgreSQL 16"),
+        BadInput(
+            target: #""pgHintPlan": "REL16_1_6_0""#, replacement: #""pgHintPlan": "1.6.0""#, path: #"lines["4.2"].pgHintPlan"#,
+            problem: "not a pg_hint_plan release tag"),
+        BadInput(
+            target: #""pgHintPlan": "REL16_1_6_0","#, replacement: "", path: #"lines["4.2"].pgHintPlan"#, problem: "missing"),
+        BadInput(
+            target: #""postgis": "3.4.0""#, replacement: #""postgis": "3.4""#, path: #"lines["4.2"].postgis"#,
+            problem: "not a PostGIS version"),
+        BadInput(
+            target: #""cultures": [\#n        "en-US",\#n        "de-DE"\#n      ]"#,
+            replacement: #""cultures": [\#n        "en_us",\#n        "de-DE"\#n      ]"#, path: #"lines["4.2"].cultures[0]"#,
+            problem: "not a culture name"),
+        BadInput(
+            target: #""cultures": [\#n        "en-US",\#n        "de-DE"\#n      ]"#,
+            replacement: #""cultures": [\#n        "en-US",\#n        "en-US"\#n      ]"#, path: #"lines["4.2"].cultures[1]"#,
+            problem: "listed twice"),
+        BadInput(
+            target: #""cultures": [],"#, replacement: #""cultures": "en-US","#, path: #"lines["5.2"].cultures"#,
+            problem: "expected an array of strings, found a string"),
+        BadInput(
+            target: #""pg_hint_plan-REL16_1_6_0.tar.gz": {"#, replacement: #""pg_hint_plan-REL16_1_5_0.tar.gz": {"#,
+            path: #"lines["4.2"].checksums["pg_hint_plan-REL16_1_6_0.tar.gz"]"#, problem: "no entry for an archive this line uses"),
+        BadInput(
+            target: #""linkedServers": true"#, replacement: #""linkedServers": 1"#, path: #"distributions["debian-12"].linkedServers"#,
+            problem: "expected true or false, found a number"),
+        BadInput(
+            target: #""linkedServersBuild": [\#n          "freetds-dev"\#n        ]"#, replacement: #""linkedServersBuild": []"#,
+            path: #"distributions["debian-12"].packages.linkedServersBuild"#, problem: "no packages"),
+        BadInput(
+            target: #""spatialTypes": true"#, replacement: #""spatialTypes": "yes""#, path: #"distributions["debian-12"].spatialTypes"#,
+            problem: "expected true or false, found a string"),
+        BadInput(
+            target: #""spatialRuntime": [\#n          "libgeos-c1v5",\#n          "libproj25"\#n        ]"#,
+            replacement: #""spatialRuntime": []"#, path: #"distributions["debian-12"].packages.spatialRuntime"#,
+            problem: "no packages"),
+        BadInput(
+            target: #""libgeos-c1v5","#, replacement: #""libgeos-dev","#, path: #"distributions["debian-12"].packages.spatialRuntime[0]"#,
+            problem: "is a build package; the runtime image holds no -dev packages"),
+        BadInput(
+            target: #""locales": [\#n          "locales"\#n        ],\#n        "pipeline": [\#n          "awscli","#,
+            replacement: #""locales": [],\#n        "pipeline": [\#n          "awscli","#,
+            path: #"distributions["debian-12"].packages.locales"#, problem: "no packages"),
+        BadInput(
+            target: #""url": "https://example.invalid/postgis/{postgis}.tar.gz""#,
+            replacement: #""url": "https://example.invalid/postgis/{postgisVersion}.tar.gz""#, path: "sources.postgis.url",
+            problem: "unknown placeholder {postgisVersion}"),
+    ]
+
+    @Test("a distribution with spatialTypes off may leave its spatial package lists empty")
+    func spatialOff() throws {
+        let versions = try TestSupport.fixture()
+        let noble = try versions.distribution(named: "ubuntu-24.04")
+        #expect(!noble.spatialTypes && noble.packages.spatialRuntime.isEmpty)
+        #expect(try versions.distribution(named: "debian-12").spatialTypes)
+        #expect(try versions.line(named: "4.2").localeNames == ["en_US", "de_DE"])
+    }
+
+    @Test("each bad input gives an error naming its JSON path and a fix", arguments: badInputs + fidelityInputs)
     func badInput(_ input: BadInput) throws {
         let issues = TestSupport.issues(TestSupport.fixtureText(replacing: input.target, with: input.replacement))
         let matching = issues.filter { $0.path.description == input.path }
@@ -164,7 +227,7 @@ struct VersionsTests {
             try Versions.parse(TestSupport.fixtureText(replacing: #""schemaVersion": 1,"#, with: #""schemaVersion": 1"#))
         }
         #expect(error?.code == .unreadableVersions)
-        #expect(error?.message.contains("versions.json is not valid JSON: line 114, column 3") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("versions.json is not valid JSON: line 163, column 3") == true, "\(error?.message ?? "")")
     }
 
     @Test("every problem is reported at once, not just the first")
@@ -184,11 +247,20 @@ struct VersionsTests {
     func resolvedSources() throws {
         let versions = try TestSupport.fixture()
         let release = versions.sources(for: try versions.line(named: "5.2"))
-        #expect(release.map(\.role) == [.release, .antlr])
+        #expect(release.map(\.role) == [.release, .antlr, .pgHintPlan, .postgis])
         #expect(release[0].url == "https://example.invalid/releases/BABEL_5_2_0__PG_17_5/BABEL_5_2_0__PG_17_5.tar.gz")
         #expect(release[0].directory == "BABEL_5_2_0__PG_17_5")
         let tags = versions.sources(for: try versions.line(named: "4.2"))
-        #expect(tags.map(\.file) == ["engine-BABEL_4_2_0__PG_16_3.tar.gz", "extensions-BABEL_4_2_0.tar.gz", "antlr4-4.9.3.tar.gz"])
+        #expect(
+            tags.map(\.file) == [
+                "engine-BABEL_4_2_0__PG_16_3.tar.gz", "extensions-BABEL_4_2_0.tar.gz", "antlr4-4.9.3.tar.gz",
+                "pg_hint_plan-REL16_1_6_0.tar.gz", "postgis-3.4.0.tar.gz",
+            ])
+        #expect(tags[3].url == "https://example.invalid/pg_hint_plan/REL16_1_6_0.tar.gz")
+        #expect(tags[3].directory == "pg_hint_plan-REL16_1_6_0")
+        #expect(tags[4].checksum.sha256 == String(repeating: "5", count: 64))
+        let flat = versions.sources(for: try versions.line(named: "4.2"), spatialTypes: false)
+        #expect(flat.map(\.role) == [.engine, .extensions, .antlr, .pgHintPlan], "no PostGIS archive without the spatial types")
         #expect(tags[1].checksum == Checksum())
         #expect(tags[0].checksum.localArchiveSha256 == String(repeating: "2", count: 64))
         #expect(

@@ -73,7 +73,9 @@ WORKDIR /src/archives
 RUN set -eux; if [ "${SOURCES_FROM:-download}" != download ]; then echo "SOURCES_FROM=$SOURCES_FROM: not downloading"; exit 0; fi; \
     curl --fail --location --silent --show-error --retry 3 --output postgresql_modified_for_babelfish-BABEL_4_2_0__PG_16_3.tar.gz https://github.com/babelfish-for-postgresql/postgresql_modified_for_babelfish/archive/refs/tags/BABEL_4_2_0__PG_16_3.tar.gz; \
     curl --fail --location --silent --show-error --retry 3 --output babelfish_extensions-BABEL_4_2_0.tar.gz https://github.com/babelfish-for-postgresql/babelfish_extensions/archive/refs/tags/BABEL_4_2_0.tar.gz; \
-    curl --fail --location --silent --show-error --retry 3 --output antlr4-4.9.3.tar.gz https://github.com/antlr/antlr4/archive/refs/tags/4.9.3.tar.gz
+    curl --fail --location --silent --show-error --retry 3 --output antlr4-4.9.3.tar.gz https://github.com/antlr/antlr4/archive/refs/tags/4.9.3.tar.gz; \
+    curl --fail --location --silent --show-error --retry 3 --output pg_hint_plan-REL16_1_6_0.tar.gz https://github.com/ossc-db/pg_hint_plan/archive/refs/tags/REL16_1_6_0.tar.gz; \
+    curl --fail --location --silent --show-error --retry 3 --output postgis-3.4.0.tar.gz https://github.com/postgis/postgis/archive/refs/tags/3.4.0.tar.gz
 
 # ----------------------------------------------------------------------------
 # archives-context: the same archives from sources/ in the build context (SOURCES_FROM=context,
@@ -100,7 +102,9 @@ RUN set -eu; verify() { \
     }; \
     verify postgresql_modified_for_babelfish-BABEL_4_2_0__PG_16_3.tar.gz '' '52e71951eac75de62e8264bbe22b12dd89bd3a2fe9c88ade2d1feacd339a0e87'; \
     verify babelfish_extensions-BABEL_4_2_0.tar.gz '' 'b710973e5a618acd49891b7d54cd3fafa50e600695cc6744c17451426d23b4ba'; \
-    verify antlr4-4.9.3.tar.gz '' 'fd1af63ab4b5c907b9c8bf88e39b56b6a4649607116977cbe44046a81a1796ff'
+    verify antlr4-4.9.3.tar.gz '' 'fd1af63ab4b5c907b9c8bf88e39b56b6a4649607116977cbe44046a81a1796ff'; \
+    verify pg_hint_plan-REL16_1_6_0.tar.gz '' '9626db5c556c624c042d289972a31739faa4453e7ed1558b440c8fe0fdd3db86'; \
+    verify postgis-3.4.0.tar.gz '' '787b50fcaa705c9f0e027a840470ef564b4dd047df11c0c9c3c9cc22a0c1e3aa'
 
 # ----------------------------------------------------------------------------
 # antlr: the ANTLR 4.9.3 C++ runtime. Its own stage, so a Babelfish-only bump reuses it.
@@ -183,8 +187,10 @@ WORKDIR /src/extensions/contrib
 RUN set -eux; cp -a /usr/local/lib/libantlr4-runtime.so.4.9.3 /opt/babelfish/lib/
 RUN set -eux; make -C babelfishpg_money -j"$(nproc)"; \
     make -C babelfishpg_money install
-RUN set -eux; make -C babelfishpg_common -j"$(nproc)"; \
-    make -C babelfishpg_common install
+# -DENABLE_SPATIAL_TYPES: the geometry and geography types (their functions call PostGIS's library), as upstream CI
+# builds babelfishpg_common and babelfishpg_tsql (distributions.ubuntu-24.04.spatialTypes).
+RUN set -eux; PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_common -j"$(nproc)"; \
+    PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_common install
 RUN set -eux; make -C babelfishpg_tds -j"$(nproc)"; \
     make -C babelfishpg_tds install
 # babelfishpg_tsql/antlr first: a parallel clean build of tsql races otherwise.
@@ -192,21 +198,79 @@ WORKDIR /src/extensions/contrib/babelfishpg_tsql/antlr
 RUN set -eux; cmake -Wno-dev .; \
     make -j"$(nproc)" all
 WORKDIR /src/extensions/contrib
-# babelfishpg_tsql builds with -Werror; Ubuntu 24.04 LTS (noble)'s compiler needs COPT=-Wno-error=maybe-uninitialized -fcommon and CPPFLAGS+=-Wno-error=overloaded-virtual
+# babelfishpg_tsql builds with -Werror; Ubuntu 24.04 LTS (noble)'s compiler needs COPT=-Wno-error=maybe-uninitialized -fcommon -Wno-error=address and CPPFLAGS+=-Wno-error=overloaded-virtual
 # (versions.json distributions.ubuntu-24.04.compilerFlags).
-RUN set -eux; make -C babelfishpg_tsql -j"$(nproc)" cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"; \
-    make -C babelfishpg_tsql install cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"
+# Linked servers: -DENABLE_TDS_LIB and FreeTDS's libsybdb, as upstream CI builds babelfishpg_tsql
+# (distributions.ubuntu-24.04.linkedServers; installed here so the stages above keep their cache).
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        freetds-dev; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+RUN set -eux; PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql -j"$(nproc)" cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon -Wno-error=address' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"; \
+    PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql install cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon -Wno-error=address' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"
+
+# ----------------------------------------------------------------------------
+# pg-hint-plan: pg_hint_plan REL16_1_6_0 (PostgreSQL 16), built with PGXS against the engine.
+# Babelfish maps T-SQL query, table and join hints onto it (babelfishpg_tsql.enable_pg_hint loads it).
+# Staged under /opt/pg-hint-plan-install; the install stage copies it in.
+FROM engine AS pg-hint-plan
+COPY --from=archives /src/archives/pg_hint_plan-REL16_1_6_0.tar.gz /src/archives/
+WORKDIR /src
+RUN set -eux; tar -xzf archives/pg_hint_plan-REL16_1_6_0.tar.gz; \
+    rm -r archives; \
+    if [ ! -f pg_hint_plan-REL16_1_6_0/pg_hint_plan.control ]; then echo 'ERROR: pg_hint_plan-REL16_1_6_0.tar.gz did not unpack to pg_hint_plan-REL16_1_6_0/ with pg_hint_plan.control (versions.json sources.pgHintPlan.directory); it holds:' >&2; ls -la >&2; exit 1; fi; \
+    mv pg_hint_plan-REL16_1_6_0 pg_hint_plan
+RUN set -eux; make -C pg_hint_plan USE_PGXS=1 PG_CONFIG=/opt/babelfish/bin/pg_config -j"$(nproc)"; \
+    make -C pg_hint_plan USE_PGXS=1 PG_CONFIG=/opt/babelfish/bin/pg_config install DESTDIR=/opt/pg-hint-plan-install; \
+    test -f /opt/pg-hint-plan-install/opt/babelfish/lib/postgresql/pg_hint_plan.so
+
+# ----------------------------------------------------------------------------
+# postgis: PostGIS 3.4.0, whose library Babelfish's geometry and geography types call (as upstream CI:
+# --without-protobuf --without-raster). distributions.ubuntu-24.04.spatialTypes turns it off.
+# Staged under /opt/postgis-install; the install stage copies it in.
+FROM engine AS postgis
+ARG DEBIAN_FRONTEND=noninteractive
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        autoconf \
+        automake \
+        libgeos-dev \
+        libjson-c-dev \
+        libproj-dev \
+        libtool; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+COPY --from=archives /src/archives/postgis-3.4.0.tar.gz /src/archives/
+WORKDIR /src
+RUN set -eux; tar -xzf archives/postgis-3.4.0.tar.gz; \
+    rm -r archives; \
+    if [ ! -f postgis-3.4.0/postgis/Makefile.in ]; then echo 'ERROR: postgis-3.4.0.tar.gz did not unpack to postgis-3.4.0/ with postgis/Makefile.in (versions.json sources.postgis.directory); it holds:' >&2; ls -la >&2; exit 1; fi; \
+    mv postgis-3.4.0 postgis
+WORKDIR /src/postgis
+# A git-tag archive has no configure script and no spatial_ref_sys.sql (release tarballs generate both).
+# Babelfish uses only the library, not the postgis extension's tables, so an empty one is installed then.
+RUN set -eux; if [ ! -x configure ]; then ./autogen.sh; fi; \
+    if [ ! -f spatial_ref_sys.sql ]; then : > spatial_ref_sys.sql; fi; \
+    ./configure --with-pgconfig=/opt/babelfish/bin/pg_config --without-protobuf --without-raster; \
+    make -j"$(nproc)"; \
+    make install DESTDIR=/opt/postgis-install; \
+    test -f /opt/postgis-install/opt/babelfish/lib/postgresql/postgis-3.so
 
 # ----------------------------------------------------------------------------
 # install: /opt/babelfish trimmed for run time: no headers, static libraries, PGXS or debug info.
 # pg_config and psql stay (bbf-entrypoint and people use them).
 FROM extensions AS install
+COPY --from=pg-hint-plan /opt/pg-hint-plan-install/opt/babelfish/ /opt/babelfish/
+COPY --from=postgis /opt/postgis-install/opt/babelfish/ /opt/babelfish/
 RUN set -eux; rm -r /opt/babelfish/include /opt/babelfish/lib/pkgconfig /opt/babelfish/lib/postgresql/pgxs; \
     find /opt/babelfish -name '*.a' -type f -delete; \
     find /opt/babelfish/bin /opt/babelfish/lib -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec strip --strip-unneeded {} +; \
     test -x /opt/babelfish/bin/postgres; \
     test -f /opt/babelfish/lib/libantlr4-runtime.so.4.9.3; \
-    for extension in babelfishpg_money babelfishpg_common babelfishpg_tds babelfishpg_tsql uuid-ossp; do test -f "/opt/babelfish/share/postgresql/extension/$extension.control"; done; \
+    for extension in babelfishpg_money babelfishpg_common babelfishpg_tds babelfishpg_tsql uuid-ossp pg_hint_plan; do test -f "/opt/babelfish/share/postgresql/extension/$extension.control"; done; \
+    test -f /opt/babelfish/lib/postgresql/pg_hint_plan.so; \
+    test -f /opt/babelfish/lib/postgresql/postgis-3.so; \
     du -sh /opt/babelfish
 
 # ----------------------------------------------------------------------------
@@ -264,6 +328,25 @@ COPY --from=entrypoint /out/bbf-entrypoint /out/bbf-entrypoint
 RUN set -eux; strip --strip-all /out/bbf-entrypoint
 
 # ----------------------------------------------------------------------------
+# locales: the OS locales of the cultures FORMAT accepts (lines["4.2"].cultures), compiled on the runtime
+# base (same C library) into one locale archive that the runtime image copies. Babelfish sets lc_time and
+# lc_numeric to xx_YY.UTF-8 and lc_monetary to xx_YY, so both names are defined, with UTF-8.
+FROM ${RUNTIME_IMAGE} AS locales
+ARG DEBIAN_FRONTEND=noninteractive
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        locales; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+# localedef exits 1 for warnings it wrote the locale despite; the listing check below is what counts.
+RUN set -eux; define() { localedef --inputfile="$1" --charmap=UTF-8 "$2" || [ "$?" -eq 1 ]; }; \
+    for locale in de_DE en_GB en_US es_ES fr_FR it_IT ja_JP ko_KR nl_NL pt_BR ru_RU zh_CN; do define "$locale" "$locale.UTF-8"; define "$locale" "$locale"; done; \
+    localedef --list-archive > /tmp/locales; \
+    for locale in de_DE en_GB en_US es_ES fr_FR it_IT ja_JP ko_KR nl_NL pt_BR ru_RU zh_CN; do for name in "$locale.utf8" "$locale"; do grep -qx "$name" /tmp/locales || { echo "ERROR: locale $name was not generated (check lines[\"4.2\"].cultures and distributions.ubuntu-24.04.packages.locales)" >&2; exit 1; }; done; done; \
+    rm /tmp/locales; \
+    du -h /usr/lib/locale/locale-archive
+
+# ----------------------------------------------------------------------------
 # engine-runtime: only what runs. A fixed-UID non-root postgres user; no VOLUME (data-loaded images
 # keep their data in the image); bbf-entrypoint initializes on first boot and then execs postgres.
 # The engine image (the runtime stage at the end of this file) and the pipeline image's base.
@@ -272,12 +355,15 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN set -eux; apt-get update; \
     apt-get install --yes --no-install-recommends \
         gzip \
+        libgeos-c1t64 \
         libicu74 \
+        libjson-c5 \
         libldap2 \
         liblzma5 \
         libossp-uuid16 \
         libpam0g \
         libpq5 \
+        libproj25 \
         libreadline8t64 \
         libsasl2-2 \
         libssl3t64 \
@@ -298,6 +384,8 @@ RUN set -eux; groupadd --system --gid 999 postgres; \
     chmod 3775 /var/run/postgresql
 COPY --from=install /opt/babelfish /opt/babelfish
 COPY --from=entrypoint-stripped /out/bbf-entrypoint /usr/local/bin/bbf-entrypoint
+# The cultures' locales (the locales stage); C.UTF-8 stays the default.
+COPY --from=locales /usr/lib/locale/locale-archive /usr/lib/locale/locale-archive
 RUN set -eux; test -x /usr/local/bin/bbf-entrypoint || { echo 'ERROR: no bbf-entrypoint (the entrypoint stage produced none)' >&2; exit 1; }; \
     /opt/babelfish/bin/postgres --version; \
     report="$(find /opt/babelfish /usr/local/bin/bbf-entrypoint -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec ldd {} + 2>&1 || true)"; \
@@ -325,7 +413,11 @@ LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer editio
       babelfish-dev.antlr.version="4.9.3" \
       babelfish-dev.engine.tag="BABEL_4_2_0__PG_16_3" \
       babelfish-dev.extensions.tag="BABEL_4_2_0" \
-      babelfish-dev.source.layout="git-tags"
+      babelfish-dev.source.layout="git-tags" \
+      babelfish-dev.pg_hint_plan.version="REL16_1_6_0" \
+      babelfish-dev.postgis.version="3.4.0" \
+      babelfish-dev.cultures="de-DE en-GB en-US es-ES fr-FR it-IT ja-JP ko-KR nl-NL pt-BR ru-RU zh-CN" \
+      babelfish-dev.linked_servers="on"
 EXPOSE 5432 1433
 STOPSIGNAL SIGINT
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]
