@@ -154,11 +154,7 @@ struct BabelfishTests {
         let sandbox = try Sandbox()
         try sandbox.writeInitScript("10-db.tsql", "CREATE DATABASE crashdb;\nGO\n")
         let environment = try sandbox.environment(babelfish: true)
-        var crashing = environment
-        crashing["BBF_ENTRYPOINT_CRASH_AT"] = step
-        let crashed = try sandbox.run(sandbox.postgresArguments, environment: crashing)
-        #expect(crashed.status == .signaled(SIGKILL))
-        #expect(noPostgresRemains(on: sandbox.dataDirectory))
+        try sandbox.bootKilled(at: step, environment: environment)
         let server = try sandbox.start(environment: environment)
         #expect(server.log.contains("holds an initialization that was interrupted"))
         #expect(try sandbox.tsql("SELECT name FROM sys.databases WHERE name = 'crashdb'").contains("crashdb"))

@@ -24,12 +24,8 @@ struct CrashRecoveryTests {
         let sandbox = try Sandbox()
         try sandbox.writeInitScript("10-table.sql", "CREATE TABLE from_init (v int); INSERT INTO from_init VALUES (42);")
         let environment = try sandbox.environment(["POSTGRES_DB": "appdb"])
-        var crashing = environment
-        crashing["BBF_ENTRYPOINT_CRASH_AT"] = step
-        let crashed = try sandbox.run(sandbox.postgresArguments, environment: crashing)
-        try #require(crashed.status == .signaled(SIGKILL), "the crash before \(step) did not happen; output: \(crashed.output)")
+        let crashed = try sandbox.bootKilled(at: step, environment: environment)
         #expect(crashed.output.contains("BBF_ENTRYPOINT_CRASH_AT=\(step): killing the entrypoint before \(step)"))
-        #expect(noPostgresRemains(on: sandbox.dataDirectory), "a server outlived the entrypoint")
         if step != "begin" {
             #expect(FileSystem.exists(sandbox.file(ManagedFiles.initializationMarker)))
             #expect(!FileSystem.exists(sandbox.file(ManagedFiles.state)))

@@ -139,6 +139,22 @@ final class Sandbox {
         return (path, fd)
     }
 
+    /// A first boot with BBF_ENTRYPOINT_CRASH_AT=`point` (the entrypoint's crash
+    /// hook): it must end by SIGKILL and leave no server behind.
+    @discardableResult
+    func bootKilled(
+        at point: String, environment: [String: String], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> RunResult {
+        var crashing = environment
+        crashing["BBF_ENTRYPOINT_CRASH_AT"] = point
+        let crashed = try run(postgresArguments, environment: crashing)
+        try #require(
+            crashed.status == .signaled(SIGKILL), "the crash at \(point) did not happen; output: \(crashed.output)",
+            sourceLocation: sourceLocation)
+        #expect(noPostgresRemains(on: dataDirectory), "a server outlived the entrypoint", sourceLocation: sourceLocation)
+        return crashed
+    }
+
     /// Runs the entrypoint and waits for it to exit (it must not reach postgres).
     func run(_ arguments: [String], environment: [String: String], timeoutSeconds: Int = 120, asUser: String? = nil) throws -> RunResult {
         let (path, fd) = try logFile()

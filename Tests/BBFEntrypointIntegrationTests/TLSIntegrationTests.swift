@@ -253,10 +253,7 @@ struct TLSPostgresTests {
     func killedBetweenKeyAndCertificate() throws {
         let sandbox = try Sandbox()
         let environment = try sandbox.environment()
-        var crashing = environment
-        crashing["BBF_ENTRYPOINT_CRASH_AT"] = "certificate-file"
-        let crashed = try sandbox.run(sandbox.postgresArguments, environment: crashing)
-        try #require(crashed.status == .signaled(SIGKILL), "no crash: \(crashed.output)")
+        try sandbox.bootKilled(at: "certificate-file", environment: environment)
         #expect(FileSystem.exists(sandbox.file(ManagedFiles.initializationMarker)))
         #expect(FileSystem.exists(sandbox.file(ManagedFiles.privateKey)) && !FileSystem.exists(sandbox.file(ManagedFiles.certificate)))
         let recovered = try sandbox.start(environment: environment)
@@ -266,8 +263,7 @@ struct TLSPostgresTests {
         // A later boot (a baked volume's first start) killed half-way through writing the pair.
         try FileSystem.removeTree(sandbox.file(ManagedFiles.privateKey))
         try FileSystem.removeTree(sandbox.file(ManagedFiles.certificate))
-        let again = try sandbox.run(sandbox.postgresArguments, environment: crashing)
-        try #require(again.status == .signaled(SIGKILL), "no crash: \(again.output)")
+        try sandbox.bootKilled(at: "certificate-file", environment: environment)
         let halfKey = try FileSystem.readBytes(sandbox.file(ManagedFiles.privateKey))
         #expect(!FileSystem.exists(sandbox.file(ManagedFiles.certificate)))
         let health = try sandbox.run(["healthcheck"], environment: environment)

@@ -164,12 +164,8 @@ struct TemplateCrashTests {
         let sandbox = try Sandbox()
         try sandbox.writeInitScript("10-table.sql", "CREATE TABLE from_init (v int); INSERT INTO from_init VALUES (42);")
         let environment = try sandbox.templateEnvironment(try SharedTemplate.plain(), ["POSTGRES_DB": "appdb"])
-        var crashing = environment
-        crashing["BBF_ENTRYPOINT_CRASH_AT"] = step
-        let crashed = try sandbox.run(sandbox.postgresArguments, environment: crashing)
-        try #require(crashed.status == .signaled(SIGKILL), "the crash before \(step) did not happen; output: \(crashed.output)")
+        let crashed = try sandbox.bootKilled(at: step, environment: environment)
         #expect(crashed.output.contains("killing the entrypoint before \(step)"))
-        #expect(noPostgresRemains(on: sandbox.dataDirectory), "a server outlived the entrypoint")
         if step != "begin" {
             #expect(FileSystem.exists(sandbox.file(ManagedFiles.initializationMarker)))
             #expect(!FileSystem.exists(sandbox.file(ManagedFiles.state)))
@@ -182,10 +178,7 @@ struct TemplateCrashTests {
     func killedDuringCopy() throws {
         let sandbox = try Sandbox()
         let environment = try sandbox.templateEnvironment(try SharedTemplate.plain(), ["POSTGRES_DB": "appdb"])
-        var crashing = environment
-        crashing["BBF_ENTRYPOINT_CRASH_AT"] = "copy-template-file"
-        let crashed = try sandbox.run(sandbox.postgresArguments, environment: crashing)
-        try #require(crashed.status == .signaled(SIGKILL), "output: \(crashed.output)")
+        let crashed = try sandbox.bootKilled(at: "copy-template-file", environment: environment)
         #expect(crashed.output.contains("killing the entrypoint after"))
         // Half a cluster: some files copied, pg_control perhaps not, and the marker says so.
         #expect(FileSystem.exists(sandbox.file(ManagedFiles.initializationMarker)))
@@ -293,11 +286,7 @@ struct BabelfishTemplateTests {
         let sandbox = try Sandbox()
         try sandbox.writeInitScript("10-table.sql", "CREATE TABLE from_init (v int); INSERT INTO from_init VALUES (42);")
         let environment = try sandbox.templateEnvironment(try SharedTemplate.babelfish(), babelfish: true)
-        var crashing = environment
-        crashing["BBF_ENTRYPOINT_CRASH_AT"] = step
-        let crashed = try sandbox.run(sandbox.postgresArguments, environment: crashing)
-        try #require(crashed.status == .signaled(SIGKILL), "the crash before \(step) did not happen; output: \(crashed.output)")
-        #expect(noPostgresRemains(on: sandbox.dataDirectory), "a server outlived the entrypoint")
+        try sandbox.bootKilled(at: step, environment: environment)
         #expect(FileSystem.exists(sandbox.file(ManagedFiles.initializationMarker)))
         let server = try sandbox.start(environment: environment)
         #expect(server.log.contains("holds an initialization that was interrupted"))
