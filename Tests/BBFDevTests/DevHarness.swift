@@ -133,30 +133,27 @@ final class DevHarness {
     /// as an issue with the error and the container's last log lines, so a
     /// failure says which of "no data" and "no connection" it was.
     func note(sourceLocation: SourceLocation = #_sourceLocation) -> String? {
-        let deadline = Date().addingTimeInterval(30)
+        var value: String?
+        var failure = ""
         var attempts = 0
-        while true {
+        let answered = waitUntil(seconds: 30, every: 500) {
             attempts += 1
             do {
-                let rows = try execute("SELECT body FROM bbf_dev_notes WHERE id = 1")
-                return rows.first?.first ?? nil
+                value = try execute("SELECT body FROM bbf_dev_notes WHERE id = 1").first?.first ?? nil
+                return true
             } catch {
-                let text = "\(error)"
+                failure = "\(error)"
                 // PostgreSQL's undefined_table, Babelfish's "Invalid object name".
-                if text.contains("42P01") || text.contains("does not exist") || text.contains("Invalid object name") {
-                    return nil
-                }
-                if Date() > deadline {
-                    let logs =
-                        (try? docker.run(["logs", "--tail", "30", name])).map { $0.standardOutput + $0.standardError } ?? "(no logs)"
-                    Issue.record(
-                        "the note query failed \(attempts) times for 30 s: \(text)\nlast log lines of \(name):\n\(logs)",
-                        sourceLocation: sourceLocation)
-                    return nil
-                }
-                Thread.sleep(forTimeInterval: 0.5)
+                return failure.contains("42P01") || failure.contains("does not exist") || failure.contains("Invalid object name")
             }
         }
+        if !answered {
+            let logs = (try? docker.run(["logs", "--tail", "30", name])).map { $0.standardOutput + $0.standardError } ?? "(no logs)"
+            Issue.record(
+                "the note query failed \(attempts) times for 30 s: \(failure)\nlast log lines of \(name):\n\(logs)",
+                sourceLocation: sourceLocation)
+        }
+        return value
     }
 
     func writeNote(_ body: String) throws {
