@@ -101,7 +101,8 @@ let package = Package(
         // Benchmarks (figures and ratios; never timed assertions in tests).
         .executableTarget(name: "bbf-bench", dependencies: ["BBFSystem", "BBFEntrypoint"]),
         .executableTarget(
-            name: "bbf-pipeline-bench", dependencies: ["BBFContainer", "BBFPipeline", "BBFProcess", "PostgresClient", "TDSClient"]),
+            name: "bbf-pipeline-bench",
+            dependencies: ["BBFContainer", "BBFImage", "BBFPipeline", "BBFProcess", "BBFSystem", "PostgresClient", "TDSClient"]),
 
         .testTarget(
             name: "BBFEntrypointTests",

@@ -1,4 +1,5 @@
 import BBFContainer
+import BBFImage
 import BBFPipeline
 import BBFProcess
 import Foundation
@@ -15,8 +16,15 @@ import TDSClient
 //   4. bbf bake with -j for each --jobs value: initialize → restore → verify →
 //      clean shutdown, then sync (durable on disk), and its data layer
 //   5. sizes: the as-restored directory, gzip -1 of it, the data layer; ratios
+//   6. with --engine-image REF (an image in the local Docker engine, e.g.
+//      babelfish-dev:4.2): what a developer waits for. The engine image is put in
+//      a loopback docker-registry and pulled once beforehand (yesterday's state);
+//      each bake then goes on it and pushes; then docker pull of the snapshot,
+//      the volume copy of a new named volume, and the first TDS answer and
+//      `healthy` of `docker run` with a new volume.
 //
 // Usage: bbf-pipeline-bench --babelfish-home PREFIX [--size-mb N] [--jobs 1,2,4] [--work-dir DIR] [--keep]
+//                           [--engine-image REF [--docker PATH]]
 
 struct Options {
     var home = ""
@@ -24,6 +32,8 @@ struct Options {
     var jobs = [1, 2, 4]
     var work = "/tmp"
     var keep = false
+    var engineImage: String?
+    var docker = "/usr/bin/docker"
 }
 
 func fail(_ message: String) -> Never {
@@ -45,16 +55,26 @@ func parse() -> Options {
         case "--size-mb": options.sizeMB = Int(value) ?? 0
         case "--jobs": options.jobs = value.split(separator: ",").compactMap { Int($0) }
         case "--work-dir": options.work = value
+        case "--engine-image": options.engineImage = value
+        case "--docker": options.docker = value
         default: fail("unknown option \(flag)")
         }
     }
     guard !options.home.isEmpty else {
-        fail("usage: bbf-pipeline-bench --babelfish-home PREFIX [--size-mb N] [--jobs 1,2,4] [--work-dir DIR] [--keep]")
+        fail(
+            "usage: bbf-pipeline-bench --babelfish-home PREFIX [--size-mb N] [--jobs 1,2,4] [--work-dir DIR] [--keep] [--engine-image REF [--docker PATH]]"
+        )
     }
     guard FileManager.default.isExecutableFile(atPath: options.home + "/bin/bbf_dump") else {
         fail("--babelfish-home \(options.home) has no bin/bbf_dump: give a Babelfish build with the dump tools")
     }
     guard options.sizeMB > 0, !options.jobs.isEmpty else { fail("--size-mb and --jobs must be positive") }
+    if options.engineImage != nil {
+        for tool in [options.docker, "/usr/bin/skopeo", "/usr/bin/docker-registry"]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            fail("--engine-image needs \(tool) (apt-get install docker.io skopeo docker-registry; --docker PATH for another client)")
+        }
+    }
     return options
 }
 
@@ -197,7 +217,20 @@ try? FileManager.default.removeItem(atPath: work + "/plain")
 print("  plain sequence (serial pg_restore, default settings, to durable): \(seconds(plainSeconds))")
 print("  as restored: \(megabytes(restoredBytes)), gzip -1 \(megabytes(gzipBytes)) (\(seconds(gzipSeconds)))")
 
-// 4. The bake, per job count, onto a one-file stand-in base (the image side is not measured here).
+// 4. The bake, per job count: onto the engine image in a loopback registry, pushed
+// there (--engine-image), else onto a one-file stand-in base written to an OCI layout.
+var developer: DeveloperSide?
+if let engineImage = options.engineImage {
+    do {
+        let started = now()
+        developer = try DeveloperSide(
+            engineImage: engineImage, docker: options.docker, registryBinary: "/usr/bin/docker-registry", work: work)
+        print("  engine image \(engineImage) put in the loopback registry and pulled (setup, \(seconds(now() - started)))")
+    } catch {
+        fail("cannot set up the developer side: \(error)")
+    }
+}
+defer { developer?.stop() }
 do {
     let layout = try OCILayout.create(at: work + "/base")
     try? FileManager.default.createDirectory(atPath: work + "/base-tree", withIntermediateDirectories: true)
@@ -220,23 +253,35 @@ func figure(_ text: String, after marker: String) -> Double? {
     guard let line = text.split(separator: "\n").first(where: { $0.contains(marker) && $0.contains("done in") }),
         let range = line.range(of: "done in ")
     else { return nil }
+    // PipelineLog.duration: "4.21 s", "73.5 s" or "3 min 9 s".
     let rest = line[range.upperBound...].split(separator: " ")
     guard let value = Double(rest.first ?? "") else { return nil }
-    return rest.dropFirst().first == "min" ? value * 60 : value
+    guard rest.count >= 4, rest[1] == "min", let extra = Double(rest[2]) else { return value }
+    return value * 60 + extra
 }
-var rows: [(jobs: Int, restore: Double, total: Double, layer: Double, data: Double)] = []
+var rows: [(jobs: Int, restore: Double, total: Double, layer: Double, data: Double, push: Double?)] = []
 for jobs in options.jobs {
     let out = work + "/layout-\(jobs)"
     let started = now()
-    guard
-        let bake = try? ToolProcess.run(
+    let target =
+        developer.map {
+            ["--base-image", "docker://" + $0.engineBase, "--tag", "\($0.registry)/bench-data:j\(jobs)", "--no-tls-verify", "--force"]
+        } ?? ["--base-image", "oci:\(work)/base:base", "--oci-layout", out]
+    let bake: ToolResult
+    do {
+        bake = try ToolProcess.run(
             bbf,
-            [
-                "bake", "--from", backups, "--base-image", "oci:\(work)/base:base", "--oci-layout", out, "--login-password-file", passwords,
-                "--bin", bin, "--entrypoint", entrypoint, "--jobs", String(jobs), "--work-dir", work,
-            ]),
-        bake.succeeded
-    else { fail("bbf bake -j \(jobs) failed") }
+            ["bake", "--from", backups] + target + [
+                "--login-password-file", passwords, "--bin", bin, "--entrypoint", entrypoint, "--jobs", String(jobs), "--work-dir", work,
+            ])
+    } catch {
+        fail("cannot run bbf bake: \(error)")
+    }
+    guard bake.succeeded else {
+        fail(
+            "bbf bake -j \(jobs) failed (\(bake.statusDescription)):\n\(bake.standardError.split(separator: "\n").suffix(15).joined(separator: "\n"))"
+        )
+    }
     sync()
     let text = bake.standardError
     let restore = [
@@ -257,7 +302,7 @@ for jobs in options.jobs {
         }
         return value * (words[index + 2] == "GB" ? 1e9 : 1e6)
     }
-    rows.append((jobs, restore, now() - started, layer ?? 0, data ?? 0))
+    rows.append((jobs, restore, now() - started, layer ?? 0, data ?? 0, developer.flatMap { figure(text, after: "push \($0.registry)/") }))
     try? FileManager.default.removeItem(atPath: out)
 }
 
@@ -276,4 +321,30 @@ if let best = rows.first(where: { $0.layer > 0 }) {
         "  sizes: as restored \(megabytes(restoredBytes)), gzip -1 \(megabytes(gzipBytes)); shipped data directory \(megabytes(best.data)), data layer \(megabytes(best.layer))"
     )
     print("  data layer / as-restored gzip: \(String(format: "%.2fx", best.layer / max(gzipBytes, 1)))")
+}
+
+// 6. What a developer waits for.
+if let developer, let best = rows.min(by: { $0.restore < $1.restore }) {
+    do {
+        let figures = try developer.measure(
+            image: "bench-data:j\(best.jobs)", login: "babelfish_user", password: "Bench-local-1", dataDirectory: ImageFacts.dataDirectory)
+        print("")
+        print("  developer side (snapshot of bbf bake -j \(best.jobs); engine layers already in the registry and the engine)")
+        for row in rows { print("  bbf bake -j \(row.jobs) push (data layer, config, manifest): \(row.push.map(seconds) ?? "?")") }
+        print(
+            "  docker pull: \(seconds(figures.pull)); layers downloaded \(figures.layersPulled), already present \(figures.layersPresent); \(megabytes(figures.pulledBytes)) compressed beyond the engine image"
+        )
+        print(
+            "  volume copy: docker run --rm /bin/true with a new volume \(seconds(figures.volumeCopy)), on the engine image (nothing to copy) \(seconds(figures.emptyRun)): the copy ≈ \(seconds(max(0, figures.volumeCopy - figures.emptyRun)))"
+        )
+        print(
+            "  docker run with a new volume: first TDS answer \(seconds(figures.firstAnswer)), healthy \(figures.healthy.map(seconds) ?? "not within 180 s")"
+        )
+        let total = figures.pull + figures.firstAnswer
+        print(
+            "  developer total (pull + run to first answer): \(seconds(total)); the plain restore of the backup: \(seconds(plainSeconds)) (\(String(format: "%.2fx", total / plainSeconds)))"
+        )
+    } catch {
+        fail("the developer side failed: \(error)")
+    }
 }

@@ -1,0 +1,169 @@
+import BBFProcess
+import BBFSystem
+import Foundation
+import TDSClient
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The part of a daily snapshot a developer waits for, measured on real
+/// components: the bake's push to a registry that already holds the engine
+/// layers, `docker pull` of the new snapshot on a machine that already has the
+/// engine image, and the first `docker run` with a new named volume (the engine
+/// copies the image's data directory into the volume, then the entrypoint boots
+/// it as an existing cluster).
+struct DeveloperSide {
+    var docker: String
+    var environment: [String: String]
+    var registry: String
+    var engineBase: String
+    private let server: ChildProcess
+
+    /// Starts Debian's docker-registry on loopback (plain HTTP), publishes the
+    /// engine image there once and pulls it into the engine, so that what
+    /// follows measures a day's snapshot rather than the first download.
+    init(engineImage: String, docker: String, registryBinary: String, work: String) throws {
+        self.docker = docker
+        var environment = ProcessInfo.processInfo.environment
+        environment["DOCKER_CLI_HINTS"] = "false"
+        self.environment = environment
+        let port = try Network.freeLoopbackPort()
+        registry = "127.0.0.1:\(port)"
+        let config = work + "/registry.yml"
+        try """
+        version: 0.1
+        log:
+          level: warn
+        storage:
+          filesystem:
+            rootdirectory: \(work)/registry
+        http:
+          addr: \(registry)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        // A parent-death signal ends the registry with the bench, also on fail()'s exit.
+        server = try ChildProcess.spawn(
+            executable: registryBinary, arguments: ["serve", config], environment: ["PATH": "/usr/bin:/bin"], stdin: .null, stdout: .null,
+            stderr: .null)
+        let deadline = Date().addingTimeInterval(20)
+        while !Network.isListening(host: "127.0.0.1", port: port) {
+            guard Date() < deadline else { throw BenchError("docker-registry did not listen on \(registry)") }
+            usleep(50_000)
+        }
+        engineBase = registry + "/bench-engine:base"
+        var arguments = ["copy", "--quiet", "--dest-tls-verify=false"]
+        if let host = environment["DOCKER_HOST"] { arguments += ["--src-daemon-host", host] }
+        try Self.check(ToolProcess.run("/usr/bin/skopeo", arguments + ["docker-daemon:" + engineImage, "docker://" + engineBase]))
+        try Self.check(ToolProcess.run(docker, ["pull", "-q", engineBase], environment: environment))
+    }
+
+    /// Stops the registry and untags what the bench pulled from it (the layers
+    /// stay while the engine image uses them).
+    func stop() {
+        server.send(SIGTERM)
+        server.wait()
+        let listed = try? ToolProcess.run(docker, ["images", "--format", "{{.Repository}}:{{.Tag}}"], environment: environment)
+        let pulled = (listed?.output ?? "").split(separator: "\n").map(String.init).filter { $0.hasPrefix(registry + "/") }
+        if !pulled.isEmpty { _ = try? ToolProcess.run(docker, ["rmi"] + pulled, environment: environment) }
+    }
+
+    /// The figures of one snapshot `image` (already pushed by the bake).
+    struct Figures {
+        var pull: Double
+        var layersPulled: Int
+        var layersPresent: Int
+        var pulledBytes: Double
+        var volumeCopy: Double
+        var emptyRun: Double
+        var firstAnswer: Double
+        var healthy: Double?
+    }
+
+    func measure(image: String, login: String, password: String, dataDirectory: String) throws -> Figures {
+        let reference = registry + "/" + image
+        let pullStarted = Date()
+        let pulling = try ToolProcess.run(docker, ["pull", reference], environment: environment)
+        let pull = Date().timeIntervalSince(pullStarted)
+        try Self.check(pulling)
+        let progress = pulling.output.split(separator: "\n")
+        let pulled = try layerBytes(reference) - layerBytes(engineBase)
+
+        // The copy alone: a container that mounts a new volume and exits, against
+        // the same on the engine image, whose data directory is empty.
+        let emptyRun = try runTrue(engineBase, dataDirectory: dataDirectory)
+        let volumeCopy = try runTrue(reference, dataDirectory: dataDirectory)
+
+        // What a developer does: run with a new volume, wait for TDS, then healthy.
+        let name = "bench-dev-\(getpid())"
+        let volume = "bench-volume-\(getpid())"
+        let port = try Network.freeLoopbackPort()
+        defer {
+            _ = try? ToolProcess.run(docker, ["rm", "-f", "-v", name], environment: environment)
+            _ = try? ToolProcess.run(docker, ["volume", "rm", "-f", volume], environment: environment)
+        }
+        let runStarted = Date()
+        try Self.check(
+            ToolProcess.run(
+                docker, ["run", "-d", "--name", name, "-v", "\(volume):\(dataDirectory)", "-p", "127.0.0.1:\(port):1433", reference],
+                environment: environment))
+        var firstAnswer: Double?
+        var healthy: Double?
+        let deadline = Date().addingTimeInterval(180)
+        while Date() < deadline, firstAnswer == nil || healthy == nil {
+            if firstAnswer == nil,
+                (try? TDSConnection(host: "127.0.0.1", port: port, user: login, password: password, application: "bench").execute(
+                    "SELECT 1")) != nil
+            {
+                firstAnswer = Date().timeIntervalSince(runStarted)
+            }
+            if healthy == nil,
+                let state = try? ToolProcess.run(docker, ["inspect", "-f", "{{.State.Health.Status}}", name], environment: environment),
+                state.output.trimmingCharacters(in: .whitespacesAndNewlines) == "healthy"
+            {
+                healthy = Date().timeIntervalSince(runStarted)
+            }
+            usleep(20_000)
+        }
+        guard let firstAnswer else {
+            let logs = (try? ToolProcess.run(docker, ["logs", "--tail", "20", name], environment: environment))
+            throw BenchError("\(reference) gave no TDS answer within 180 s: \(logs?.standardError ?? "")")
+        }
+        return Figures(
+            pull: pull, layersPulled: progress.filter { $0.hasSuffix("Pull complete") }.count,
+            layersPresent: progress.filter { $0.hasSuffix("Already exists") }.count, pulledBytes: pulled, volumeCopy: volumeCopy,
+            emptyRun: emptyRun, firstAnswer: firstAnswer, healthy: healthy)
+    }
+
+    /// Seconds for `docker run --rm` of /bin/true with a new named volume on PGDATA.
+    private func runTrue(_ reference: String, dataDirectory: String) throws -> Double {
+        let volume = "bench-copy-\(getpid())"
+        defer { _ = try? ToolProcess.run(docker, ["volume", "rm", "-f", volume], environment: environment) }
+        let started = Date()
+        try Self.check(
+            ToolProcess.run(
+                docker, ["run", "--rm", "--entrypoint", "/bin/true", "-v", "\(volume):\(dataDirectory)", reference],
+                environment: environment))
+        return Date().timeIntervalSince(started)
+    }
+
+    /// The compressed size of an image's layers, as the registry serves them.
+    private func layerBytes(_ reference: String) throws -> Double {
+        let result = try ToolProcess.run("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://" + reference])
+        try Self.check(result)
+        guard let manifest = try JSONSerialization.jsonObject(with: result.standardOutput) as? [String: Any],
+            let layers = manifest["layers"] as? [[String: Any]]
+        else { throw BenchError("\(reference): no layers in its manifest") }
+        return layers.compactMap { ($0["size"] as? NSNumber)?.doubleValue }.reduce(0, +)
+    }
+
+    private static func check(_ result: ToolResult) throws {
+        guard result.succeeded else {
+            throw BenchError("\(result.executable) \(result.arguments.joined(separator: " ")): \(result.standardError)")
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
