@@ -137,3 +137,49 @@ public struct ImageLayerSize: Equatable, Sendable {
 extension Substring {
     fileprivate func trimmingWhitespace() -> String { String(self).trimmed() }
 }
+
+/// The engine image against the anchor-like image of the same build
+/// (`bbf build --compare-anchor`): totals, what each adds to the base image
+/// they share, and the ratios.
+public struct ImageSizeComparison: Equatable, Sendable {
+    public var engine: Int
+    public var anchorLike: Int
+    /// The bytes of the oldest layers both images have (the runtime base image).
+    public var sharedBase: Int
+
+    /// - Parameters:
+    ///   - engineLayers, anchorLayers: newest first, as `BuildRunner.layers` gives them.
+    public init(engine: Int, engineLayers: [ImageLayerSize], anchorLike: Int, anchorLayers: [ImageLayerSize]) {
+        self.engine = engine
+        self.anchorLike = anchorLike
+        var shared = 0
+        for (mine, theirs) in zip(engineLayers.reversed(), anchorLayers.reversed()) {
+            guard mine == theirs else { break }
+            shared += mine.bytes
+        }
+        sharedBase = shared
+    }
+
+    /// The engine image's size over the anchor-like image's.
+    public var ratio: Double { anchorLike > 0 ? Double(engine) / Double(anchorLike) : 0 }
+
+    /// The same, without the base image both are built on.
+    public var ratioAboveBase: Double {
+        anchorLike > sharedBase ? Double(engine - sharedBase) / Double(anchorLike - sharedBase) : 0
+    }
+
+    /// The summary lines `bbf build --compare-anchor` prints.
+    public var lines: [String] {
+        func megabytes(_ bytes: Int) -> String { "\(Int((Double(bytes) / 1_000_000).rounded())) MB" }
+        func times(_ value: Double) -> String {
+            let hundredths = Int((value * 100).rounded())
+            return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+        }
+        return [
+            "size comparison (same base image, same compiled sources):",
+            "  engine image        \(megabytes(engine))",
+            "  anchor-like image   \(megabytes(anchorLike))",
+            "  engine / anchor-like: \(times(ratio))×; above the shared base image (\(megabytes(sharedBase))): \(megabytes(engine - sharedBase)) vs \(megabytes(anchorLike - sharedBase)), \(times(ratioAboveBase))×",
+        ]
+    }
+}

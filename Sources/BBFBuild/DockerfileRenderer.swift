@@ -44,6 +44,7 @@ public struct DockerfileRenderer: Sendable {
         dumpToolsStage(&writer)
         bbfStages(&writer)
         pipelineStage(&writer)
+        anchorLikeStage(&writer)
         runtimeStage(&writer)
         return writer.text
     }
@@ -61,12 +62,30 @@ public struct DockerfileRenderer: Sendable {
     /// cache mounts: buildah 1.28 leaves the first of two `sharing=locked` cache
     /// mounts of one RUN locked, which hangs the next stage that mounts it.
     func aptInstall(_ packages: [String]) -> [String] {
-        [
+        aptInstall(packages, keepLists: false)
+    }
+
+    /// `aptInstall` that may keep the package lists (the anchor-like stage
+    /// reproduces an image that does).
+    func aptInstall(_ packages: [String], keepLists: Bool) -> [String] {
+        let install = [
             "apt-get update",
             DockerfileWriter.wrapped("apt-get install --yes --no-install-recommends", packages),
             "apt-get clean",
-            "rm -rf /var/lib/apt/lists/*",
         ]
+        return keepLists ? install : install + ["rm -rf /var/lib/apt/lists/*"]
+    }
+
+    /// What dpkg leaves out of packages installed from here on, as Debian's
+    /// and Ubuntu's own slim images do: documentation (but the copyright
+    /// files), manual pages, info pages and message translations.
+    static let slimDpkgConfiguration = "/etc/dpkg/dpkg.cfg.d/bbf-slim"
+    func slimDpkg() -> String {
+        let rules = [
+            "path-exclude /usr/share/doc/*", "path-include /usr/share/doc/*/copyright", "path-exclude /usr/share/man/*",
+            "path-exclude /usr/share/info/*", "path-exclude /usr/share/locale/*", "path-exclude /usr/share/lintian/*",
+        ]
+        return "printf '%s\\n' \(rules.map(ShellQuote.single).joined(separator: " ")) > \(Self.slimDpkgConfiguration)"
     }
 
     func source(_ role: SourceRole) -> ResolvedSource? {

@@ -140,18 +140,21 @@ extension DockerfileRenderer {
     func installStage(_ writer: inout DockerfileWriter) {
         let prefix = ImageLayout.prefix
         writer.stage(
-            "install: \(prefix) trimmed for run time: no headers, static libraries, PGXS or debug info.\npg_config and psql stay (bbf-entrypoint and people use them)."
+            "install: \(prefix) trimmed for run time: no headers, static libraries, PGXS, debug info or message\ntranslations (the server answers in English, as Aurora does; a translated lc_messages falls back to it).\npg_config and psql stay (bbf-entrypoint and people use them)."
         )
         writer.instruction("FROM extensions AS install")
         writer.instruction("COPY --from=pg-hint-plan \(Self.pgHintPlanStaging)\(prefix)/ \(prefix)/")
         var checks = ["test -f \(prefix)/lib/postgresql/pg_hint_plan.so"]
+        var removals = ["\(prefix)/include", "\(prefix)/lib/pkgconfig", "\(prefix)/lib/postgresql/pgxs", "\(prefix)/share/locale"]
         if spatialTypes {
             writer.instruction("COPY --from=postgis \(Self.postgisStaging)\(prefix)/ \(prefix)/")
             checks.append("test -f \(prefix)/lib/postgresql/\(postgisLibrary)")
+            // PostGIS's pre-extension scripts (postgis.sql, spatial_ref_sys.sql, ...): Babelfish calls its library only.
+            removals.append("\(prefix)/share/postgresql/contrib/postgis-*")
         }
         writer.run(
             [
-                "rm -r \(prefix)/include \(prefix)/lib/pkgconfig \(prefix)/lib/postgresql/pgxs",
+                "rm -r \(removals.joined(separator: " "))",
                 "find \(prefix) -name '*.a' -type f -delete",
                 "find \(prefix)/bin \(prefix)/lib -type f \\( -name '*.so' -o -name '*.so.*' -o -perm -u+x \\) -exec strip --strip-unneeded {} +",
                 "test -x \(prefix)/bin/postgres",

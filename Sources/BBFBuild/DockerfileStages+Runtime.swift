@@ -44,6 +44,44 @@ extension DockerfileRenderer {
         writer.run(["strip --strip-all /out/bbf-entrypoint"])
     }
 
+    /// The run-time packages of the engine (the libraries its binaries load).
+    var runtimePackages: [String] {
+        Array(Set(distribution.packages.runtime + (spatialTypes ? distribution.packages.spatialRuntime : []))).sorted()
+    }
+
+    /// The packages docker-babelfishpg's run stage installs that the engine's
+    /// list does not have (the same names on Debian 12 and Ubuntu 22.04/24.04).
+    static let anchorExtraPackages = ["libpam0g", "openssl", "unixodbc", "uuid"]
+
+    /// For comparison only (`bbf build --compare-anchor`): the same compiled
+    /// sources packaged the way docker-babelfishpg's run stage packages them.
+    func anchorLikeStage(_ writer: inout DockerfileWriter) {
+        let prefix = ImageLayout.prefix
+        writer.stage(
+            "anchor-like: for size comparison only (bbf build --compare-anchor; never published). The same compiled sources\npackaged the way docker-babelfishpg's run stage packages its build: the install tree as make install left it\n(headers, static libraries, PGXS, translations, symbol tables), its run-time package list (plus the\nlibraries this build's PostGIS and linked servers load) installed with apt update and the package lists kept.\ndocker-babelfishpg also compiles with CFLAGS=-ggdb (debug information, no -O2), which this stage does not\nreproduce: its own image is larger still. No template cluster, entrypoint or locales."
+        )
+        writer.instruction("FROM ${RUNTIME_IMAGE} AS anchor-like")
+        writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
+        writer.instruction("COPY --from=extensions \(prefix) \(prefix)")
+        writer.instruction("COPY --from=pg-hint-plan \(Self.pgHintPlanStaging)\(prefix)/ \(prefix)/")
+        if spatialTypes { writer.instruction("COPY --from=postgis \(Self.postgisStaging)\(prefix)/ \(prefix)/") }
+        writer.comment(
+            "apt configured as in docker-babelfishpg's base (Ubuntu's container image): package lists kept gzip-compressed,\nno translations; without it the kept lists would count 84 MB instead of 19 (Debian 12 here).\nhadolint ignore=DL3009"
+        )
+        writer.run(
+            [
+                "printf '%s\\n' 'Acquire::GzipIndexes \"true\";' 'Acquire::CompressionTypes::Order:: \"gz\";' 'Acquire::Languages \"none\";' > /etc/apt/apt.conf.d/docker-gzip-indexes"
+            ]
+                + aptInstall(Array(Set(runtimePackages + Self.anchorExtraPackages)).sorted(), keepLists: true))
+        writer.run([
+            "groupadd --gid \(ImageLayout.groupID) postgres",
+            "useradd --uid \(ImageLayout.userID) --gid postgres --create-home --home-dir \(ImageLayout.home) --shell /bin/bash postgres",
+            "install -d -o postgres -g postgres \(ImageLayout.dataDirectory)",
+            "\(prefix)/bin/postgres --version",
+        ])
+        writer.instruction("USER \(ImageLayout.userID):\(ImageLayout.groupID)")
+    }
+
     /// The engine image; `runtime`, the file's last stage, is it plus the revision label.
     func engineRuntimeStage(_ writer: inout DockerfileWriter) {
         let prefix = ImageLayout.prefix
@@ -53,8 +91,10 @@ extension DockerfileRenderer {
         )
         writer.instruction("FROM ${RUNTIME_IMAGE} AS engine-runtime")
         writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
-        let packages = distribution.packages.runtime + (spatialTypes ? distribution.packages.spatialRuntime : [])
-        writer.run(aptInstall(Array(Set(packages)).sorted()))
+        writer.comment(
+            "No documentation, manual pages or translations from the packages installed here and in images built on this one\n(\(Self.slimDpkgConfiguration), as Debian's slim images configure dpkg); copyright files stay."
+        )
+        writer.run([slimDpkg()] + aptInstall(runtimePackages))
         writer.run([
             "groupadd --system --gid \(ImageLayout.groupID) \(user)",
             "useradd --system --uid \(ImageLayout.userID) --gid \(user) --home-dir \(ImageLayout.home) --shell /bin/bash \(user)",

@@ -4,12 +4,16 @@ public enum ImageTarget: String, Equatable, Sendable, CaseIterable {
     case engine
     /// The pipeline image (`bbf backup`, `bbf bake`): the `pipeline` stage.
     case pipeline
+    /// The same build packaged the way docker-babelfishpg packages it, for
+    /// `bbf build --compare-anchor`'s size comparison: the `anchor-like` stage.
+    case anchorLike = "anchor-like"
 
     /// The Dockerfile stage.
     public var stage: String {
         switch self {
         case .engine: "runtime"
         case .pipeline: "pipeline"
+        case .anchorLike: "anchor-like"
         }
     }
 
@@ -18,6 +22,7 @@ public enum ImageTarget: String, Equatable, Sendable, CaseIterable {
         switch self {
         case .engine: engineRepository
         case .pipeline: engineRepository + "-pipeline"
+        case .anchorLike: engineRepository + "-anchor-like"
         }
     }
 }

@@ -38,6 +38,10 @@ struct BuildCommand: ParsableCommand {
     var base: [String] = []
     @Option(help: "The container engine, docker or podman, by name or as a path (default: BBF_CONTAINER_ENGINE, else docker, else podman).")
     var engine: EngineArgument?
+    @Flag(
+        help:
+            "Also build the anchor-like image (this build packaged the way docker-babelfishpg packages it; tagged <repository>-anchor-like) and print both sizes and their ratio."
+    ) var compareAnchor = false
     @Flag(help: "Build without the engine's cache.") var noCache = false
     @Flag(help: "Stage the build context and print the exact command without running it.") var dryRun = false
 
@@ -48,6 +52,9 @@ struct BuildCommand: ParsableCommand {
             )
         }
         _ = try ImageOverrides.validated(base)
+        if compareAnchor && target != .engine {
+            throw ValidationError("--compare-anchor compares the engine image: leave out --target \(target.rawValue).")
+        }
         if !bbfBinary.isEmpty && target != .pipeline {
             throw ValidationError("--bbf-binary: only the pipeline image holds bbf; add --target pipeline.")
         }
@@ -56,25 +63,27 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         let tool = try repository.tool()
         let environment = ProcessEnvironment.current()
-        let planned = try reporting { () throws(BuildToolError) in
-            var options = BuildOptions()
-            options.line = line
-            options.distribution = distribution
-            options.platform = platform.first
-            options.extraTags = tag
-            options.repository = imageRepository
-            options.sourcesDirectory = sources
-            options.target = target
-            options.entrypointBinaries = entrypointBinary
-            options.bbfBinaries = bbfBinary
-            options.baseOverrides = try ImageOverrides.parse(base)
-            options.noCache = noCache
-            let engine = try ContainerEngine.find(requested: engine?.value, environment: environment)
-            return try tool.planBuild(
-                options, engine: engine, hostArchitecture: BuildRunner.hostArchitecture(),
-                revision: BuildRunner.revision(of: tool.layout, environment: environment))
+        func planned(_ target: ImageTarget) throws -> BuildPlan {
+            try reporting { () throws(BuildToolError) in
+                var options = BuildOptions()
+                options.line = line
+                options.distribution = distribution
+                options.platform = platform.first
+                options.extraTags = target == self.target ? tag : []
+                options.repository = imageRepository
+                options.sourcesDirectory = sources
+                options.target = target
+                options.entrypointBinaries = entrypointBinary
+                options.bbfBinaries = bbfBinary
+                options.baseOverrides = try ImageOverrides.parse(base)
+                options.noCache = noCache
+                let engine = try ContainerEngine.find(requested: engine?.value, environment: environment)
+                return try tool.planBuild(
+                    options, engine: engine, hostArchitecture: BuildRunner.hostArchitecture(),
+                    revision: BuildRunner.revision(of: tool.layout, environment: environment))
+            }
         }
-        var plan = planned
+        var plan = try planned(target)
         for warning in plan.warnings { Console.error("WARNING: \(warning)") }
         if !dryRun {
             try reporting { () throws(BuildToolError) in try plan.engine.checkAvailable(environment: environment) }
@@ -82,15 +91,30 @@ struct BuildCommand: ParsableCommand {
             plan.healthStartInterval = HealthcheckStartInterval.supported(kind: plan.engine.kind, serverVersion: version)
             Console.error(HealthcheckStartInterval.remark(kind: plan.engine.kind, serverVersion: version))
         }
-        let remarks = try reporting { () throws(BuildToolError) in
-            try BuildContext.stage(plan, layout: tool.layout, hasher: LiveFileHasher())
+        var plans = [plan]
+        if compareAnchor { plans.append(try planned(.anchorLike)) }
+        var built: [(size: Int?, layers: [ImageLayerSize])] = []
+        for plan in plans {
+            let remarks = try reporting { () throws(BuildToolError) in
+                try BuildContext.stage(plan, layout: tool.layout, hasher: LiveFileHasher())
+            }
+            for remark in remarks { Console.error(remark) }
+            Console.error("build context: \(plan.contextDirectory) (from \(plan.dockerfile))")
+            if dryRun {
+                Console.out(plan.shellCommand)
+                continue
+            }
+            built.append(try build(plan, environment: environment))
         }
-        for remark in remarks { Console.error(remark) }
-        Console.error("build context: \(plan.contextDirectory) (from \(plan.dockerfile))")
-        if dryRun {
-            Console.out(plan.shellCommand)
-            return
+        if built.count == 2, let engineSize = built[0].size, let anchorSize = built[1].size {
+            let comparison = ImageSizeComparison(
+                engine: engineSize, engineLayers: built[0].layers, anchorLike: anchorSize, anchorLayers: built[1].layers)
+            for line in comparison.lines { Console.out(line) }
         }
+    }
+
+    /// Runs one build and prints its summary: tags, time, size and layers.
+    private func build(_ plan: BuildPlan, environment: [String: String]) throws -> (size: Int?, layers: [ImageLayerSize]) {
         Console.error("+ \(plan.shellCommand)")
         let started = Instant.now()
         try reporting { () throws(BuildToolError) in try BuildRunner.run(plan, environment: environment) }
@@ -104,5 +128,6 @@ struct BuildCommand: ParsableCommand {
             Console.out("layers (newest first):")
             for layer in layers { Console.out(layer.summary) }
         }
+        return (size, layers)
     }
 }

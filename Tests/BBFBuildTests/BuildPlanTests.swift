@@ -108,7 +108,7 @@ struct BuildPlanTests {
         let engine = try Self.plan { $0.line = "4.2" }
         #expect(!engine.command.contains("--target"), "the engine is the default (last) stage")
         #expect(engine.contextDirectory == "/repo/.build/bbf/context/4.2-debian-12-docker")
-        #expect(ImageTarget.allCases.map(\.rawValue) == ["engine", "pipeline"])
+        #expect(ImageTarget.allCases.map(\.rawValue) == ["engine", "pipeline", "anchor-like"])
     }
 
     @Test("a bare --entrypoint-binary is for the architecture being built")
@@ -199,6 +199,35 @@ struct BuildPlanTests {
                 "    99 MB  COPY /out/bbf /usr/local/bin/bbf", "   244 MB  RUN set -eux; apt-get update; apt-get install awscli",
                 "   0.5 MB  COPY /out/bin/ /opt/babelfish/bin/", "   117 MB  (base image)",
             ])
+    }
+
+    @Test("--compare-anchor: the ratio over the whole images and over what each adds to the base layers they share")
+    func sizeComparison() {
+        let base = [ImageLayerSize(bytes: 117_000_000, createdBy: "")]
+        let engine = [
+            ImageLayerSize(bytes: 20_000_000, createdBy: "RUN make-template"),
+            ImageLayerSize(bytes: 41_000_000, createdBy: "COPY /opt/babelfish"),
+            ImageLayerSize(bytes: 90_000_000, createdBy: "RUN apt-get install"),
+        ]
+        let anchor = [
+            ImageLayerSize(bytes: 150_000_000, createdBy: "COPY /opt/babelfish"),
+            ImageLayerSize(bytes: 133_000_000, createdBy: "RUN apt-get install"),
+        ]
+        let comparison = ImageSizeComparison(
+            engine: 268_000_000, engineLayers: engine + base, anchorLike: 400_000_000, anchorLayers: anchor + base)
+        #expect(comparison.sharedBase == 117_000_000, "only the identical oldest layers count as the shared base")
+        #expect(abs(comparison.ratio - 0.67) < 0.001)
+        #expect(abs(comparison.ratioAboveBase - 151.0 / 283.0) < 0.0001)
+        #expect(
+            comparison.lines == [
+                "size comparison (same base image, same compiled sources):",
+                "  engine image        268 MB",
+                "  anchor-like image   400 MB",
+                "  engine / anchor-like: 0.67×; above the shared base image (117 MB): 151 MB vs 283 MB, 0.53×",
+            ])
+        let unrelated = ImageSizeComparison(engine: 10, engineLayers: engine, anchorLike: 20, anchorLayers: anchor)
+        #expect(unrelated.sharedBase == 0, "different oldest layers: no shared base")
+        #expect(ImageSizeComparison(engine: 1, engineLayers: [], anchorLike: 0, anchorLayers: []).ratio == 0, "no division by zero")
     }
 
     @Test("ELF headers tell amd64 from arm64")

@@ -80,11 +80,14 @@ struct CommandLineTests {
         UsageError(arguments: ["build", "--base", "kernel=debian:12"], message: "--base kernel=debian:12: unknown stage \"kernel\""),
         UsageError(
             arguments: ["build", "--target", "bake"],
-            message: "The value 'bake' is invalid for '--target <target>'. Please provide one of 'engine' and 'pipeline'."
+            message: "The value 'bake' is invalid for '--target <target>'. Please provide one of 'engine', 'pipeline' or 'anchor-like'."
         ),
         UsageError(
             arguments: ["build", "--bbf-binary", "/bin/true"],
             message: "--bbf-binary: only the pipeline image holds bbf; add --target pipeline."),
+        UsageError(
+            arguments: ["build", "--compare-anchor", "--target", "pipeline"],
+            message: "--compare-anchor compares the engine image: leave out --target pipeline."),
         UsageError(arguments: ["dockerfile", "--base", "debian:12"], message: "--base and --distribution need --output"),
         UsageError(arguments: ["dockerfile", "--output", "-"], message: "--output needs --line"),
         UsageError(
@@ -117,7 +120,9 @@ struct CommandLineTests {
         let build = try help("build")
         #expect(build.contains("(values: linux/amd64, linux/arm64)"))
         #expect(build.contains("(values: docker, podman)"))
-        #expect(build.contains("--target <target> What to build: engine") && build.contains("(values: engine, pipeline; default: engine)"))
+        #expect(
+            build.contains("--target <target> What to build: engine")
+                && build.contains("(values: engine, pipeline, anchor-like; default: engine)"))
         #expect(build.contains("--bbf-binary <bbf-binary>"))
     }
 
@@ -204,6 +209,26 @@ struct CommandLineTests {
         ])
         #expect(script.status == .exited(1))
         #expect(script.standardError.contains("--bbf-binary /bin/sh.not-there"), "\(script.standardError)")
+    }
+
+    @Test("build --compare-anchor --dry-run plans the engine image, then the anchor-like stage in its own repository and context")
+    func compareAnchorDryRun() throws {
+        let (layout, cleanup) = try TestSupport.scratchRepository()
+        defer { cleanup() }
+        let result = try TestSupport.bbf([
+            "build", "--root", layout.root, "--engine", "/bin/false", "--dry-run", "--compare-anchor", "--line", "4.2", "--tag", "mine",
+        ])
+        #expect(result.status.isSuccess, "\(result.standardError)")
+        let commands = result.standardOutput.split(separator: "\n")
+        #expect(commands.count == 2, "\(result.standardOutput)")
+        let engine = layout.path(".build/bbf/context/4.2-debian-12-docker")
+        let anchor = layout.path(".build/bbf/context/4.2-debian-12-docker-anchor-like")
+        #expect(commands.first?.contains("--file \(engine)/Dockerfile --build-arg") == true, "\(result.standardOutput)")
+        #expect(commands.first?.contains("--target") == false, "the engine is the default (last) stage")
+        #expect(commands.first?.contains("--tag example/babelfish:mine") == true)
+        #expect(commands.last?.contains("--file \(anchor)/Dockerfile --target anchor-like") == true, "\(result.standardOutput)")
+        #expect(commands.last?.contains("--tag example/babelfish-anchor-like:16.3-4.2.0 --tag example/babelfish-anchor-like:4.2") == true)
+        #expect(commands.last?.contains(":mine") == false, "--tag names the engine image only")
     }
 
     @Test("build --sources verifies the archives before the engine runs, naming the file and both checksums")

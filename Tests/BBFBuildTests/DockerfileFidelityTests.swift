@@ -1,4 +1,5 @@
 import BBFBuild
+import Foundation
 import Testing
 
 /// pg_hint_plan, PostGIS and the cultures' locales in the rendered Dockerfile (issue 14).
@@ -125,5 +126,40 @@ struct DockerfileFidelityTests {
             #expect(distribution.linkedServers, "\(name): linked servers are on by default")
             #expect(distribution.packages.runtime.contains("libsybdb5"), "\(name): tsql's FreeTDS library at run time")
         }
+    }
+
+    @Test(
+        "image size: no message translations or PostGIS scripts in the tree, no package documentation, one anchor-like stage to compare with"
+    )
+    func imageSize() throws {
+        let text = try DockerfileRenderer(versions: try TestSupport.fixture(), line: "4.2").render()
+        let install = try #require(Self.stage("install", in: text))
+        #expect(
+            install.contains(
+                "rm -r /opt/babelfish/include /opt/babelfish/lib/pkgconfig /opt/babelfish/lib/postgresql/pgxs /opt/babelfish/share/locale /opt/babelfish/share/postgresql/contrib/postgis-*;"
+            ))
+        let runtime = try #require(Self.stage("engine-runtime", in: text))
+        #expect(
+            runtime.contains(
+                "RUN set -eux; printf '%s\\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' 'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' 'path-exclude /usr/share/locale/*' 'path-exclude /usr/share/lintian/*' > /etc/dpkg/dpkg.cfg.d/bbf-slim; \\\n    apt-get update;"
+            ), "dpkg leaves documentation out before the run-time packages are installed")
+        let anchor = try #require(Self.stage("anchor-like", in: text))
+        #expect(text.contains("FROM ${RUNTIME_IMAGE} AS anchor-like"))
+        #expect(anchor.contains("COPY --from=extensions /opt/babelfish /opt/babelfish"), "the untrimmed, unstripped tree")
+        #expect(anchor.contains("COPY --from=postgis /opt/postgis-install/opt/babelfish/ /opt/babelfish/"))
+        #expect(!anchor.contains("strip"))
+        #expect(!anchor.contains("rm -rf /var/lib/apt/lists"), "docker-babelfishpg keeps the package lists")
+        #expect(
+            anchor.contains(
+                "# hadolint ignore=DL3009\nRUN set -eux; printf '%s\\n' 'Acquire::GzipIndexes \"true\";' 'Acquire::CompressionTypes::Order:: \"gz\";' 'Acquire::Languages \"none\";' > /etc/apt/apt.conf.d/docker-gzip-indexes; \\\n    apt-get update;"
+            ), "package lists kept as the anchor's base keeps them (gzip-compressed)")
+        for package in ["libicu72", "libproj25", "openssl", "unixodbc", "uuid", "libpam0g"] {
+            #expect(anchor.contains("        \(package) \\") || anchor.contains("        \(package);"), "anchor-like installs \(package)")
+        }
+        let last = try #require(text.range(of: "\nFROM ", options: .backwards))
+        #expect(text[last.upperBound...].hasPrefix("engine-runtime AS runtime"), "the engine image stays the default (last) target")
+        let spatialOff = try DockerfileRenderer(versions: try TestSupport.fixture(), line: "4.2", distribution: "ubuntu-24.04").render()
+        #expect(!(Self.stage("install", in: spatialOff) ?? "").contains("postgis"))
+        #expect(!(Self.stage("anchor-like", in: spatialOff) ?? "").contains("postgis"))
     }
 }

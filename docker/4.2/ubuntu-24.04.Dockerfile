@@ -258,12 +258,13 @@ RUN set -eux; if [ ! -x configure ]; then ./autogen.sh; fi; \
     test -f /opt/postgis-install/opt/babelfish/lib/postgresql/postgis-3.so
 
 # ----------------------------------------------------------------------------
-# install: /opt/babelfish trimmed for run time: no headers, static libraries, PGXS or debug info.
+# install: /opt/babelfish trimmed for run time: no headers, static libraries, PGXS, debug info or message
+# translations (the server answers in English, as Aurora does; a translated lc_messages falls back to it).
 # pg_config and psql stay (bbf-entrypoint and people use them).
 FROM extensions AS install
 COPY --from=pg-hint-plan /opt/pg-hint-plan-install/opt/babelfish/ /opt/babelfish/
 COPY --from=postgis /opt/postgis-install/opt/babelfish/ /opt/babelfish/
-RUN set -eux; rm -r /opt/babelfish/include /opt/babelfish/lib/pkgconfig /opt/babelfish/lib/postgresql/pgxs; \
+RUN set -eux; rm -r /opt/babelfish/include /opt/babelfish/lib/pkgconfig /opt/babelfish/lib/postgresql/pgxs /opt/babelfish/share/locale /opt/babelfish/share/postgresql/contrib/postgis-*; \
     find /opt/babelfish -name '*.a' -type f -delete; \
     find /opt/babelfish/bin /opt/babelfish/lib -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec strip --strip-unneeded {} +; \
     test -x /opt/babelfish/bin/postgres; \
@@ -352,7 +353,10 @@ RUN set -eux; define() { localedef --inputfile="$1" --charmap=UTF-8 "$2" || [ "$
 # The engine image (the runtime stage at the end of this file) and the pipeline image's base.
 FROM ${RUNTIME_IMAGE} AS engine-runtime
 ARG DEBIAN_FRONTEND=noninteractive
-RUN set -eux; apt-get update; \
+# No documentation, manual pages or translations from the packages installed here and in images built on this one
+# (/etc/dpkg/dpkg.cfg.d/bbf-slim, as Debian's slim images configure dpkg); copyright files stay.
+RUN set -eux; printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' 'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' 'path-exclude /usr/share/locale/*' 'path-exclude /usr/share/lintian/*' > /etc/dpkg/dpkg.cfg.d/bbf-slim; \
+    apt-get update; \
     apt-get install --yes --no-install-recommends \
         gzip \
         libgeos-c1t64 \
@@ -545,6 +549,54 @@ STOPSIGNAL SIGTERM
 USER 999:999
 ENTRYPOINT ["bbf"]
 CMD ["--help"]
+
+# ----------------------------------------------------------------------------
+# anchor-like: for size comparison only (bbf build --compare-anchor; never published). The same compiled sources
+# packaged the way docker-babelfishpg's run stage packages its build: the install tree as make install left it
+# (headers, static libraries, PGXS, translations, symbol tables), its run-time package list (plus the
+# libraries this build's PostGIS and linked servers load) installed with apt update and the package lists kept.
+# docker-babelfishpg also compiles with CFLAGS=-ggdb (debug information, no -O2), which this stage does not
+# reproduce: its own image is larger still. No template cluster, entrypoint or locales.
+FROM ${RUNTIME_IMAGE} AS anchor-like
+ARG DEBIAN_FRONTEND=noninteractive
+COPY --from=extensions /opt/babelfish /opt/babelfish
+COPY --from=pg-hint-plan /opt/pg-hint-plan-install/opt/babelfish/ /opt/babelfish/
+COPY --from=postgis /opt/postgis-install/opt/babelfish/ /opt/babelfish/
+# apt configured as in docker-babelfishpg's base (Ubuntu's container image): package lists kept gzip-compressed,
+# no translations; without it the kept lists would count 84 MB instead of 19 (Debian 12 here).
+# hadolint ignore=DL3009
+RUN set -eux; printf '%s\n' 'Acquire::GzipIndexes "true";' 'Acquire::CompressionTypes::Order:: "gz";' 'Acquire::Languages "none";' > /etc/apt/apt.conf.d/docker-gzip-indexes; \
+    apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        gzip \
+        libgeos-c1t64 \
+        libicu74 \
+        libjson-c5 \
+        libldap2 \
+        liblzma5 \
+        libossp-uuid16 \
+        libpam0g \
+        libpq5 \
+        libproj25 \
+        libreadline8t64 \
+        libsasl2-2 \
+        libssl3t64 \
+        libstdc++6 \
+        libsybdb5 \
+        libxml2 \
+        libxslt1.1 \
+        openssl \
+        unixodbc \
+        uuid \
+        xz-utils \
+        zlib1g \
+        zstd; \
+    apt-get clean
+RUN set -eux; groupadd --gid 999 postgres; \
+    useradd --uid 999 --gid postgres --create-home --home-dir /var/lib/babelfish --shell /bin/bash postgres; \
+    install -d -o postgres -g postgres /var/lib/babelfish/data; \
+    /opt/babelfish/bin/postgres --version
+USER 999:999
 
 # ----------------------------------------------------------------------------
 # runtime: the engine image, the default target (the last stage): engine-runtime and its revision label
