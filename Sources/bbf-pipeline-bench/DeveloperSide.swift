@@ -20,9 +20,9 @@ struct DeveloperSide {
     var engineBase: String
     private let server: ChildProcess
 
-    /// Starts Debian's docker-registry on loopback (plain HTTP), publishes the
-    /// engine image there once and pulls it into the engine, so that what
-    /// follows measures a day's snapshot rather than the first download.
+    /// Starts Debian's docker-registry on loopback (plain HTTP) and pushes the
+    /// engine image there with docker, so that what follows measures a day's
+    /// snapshot rather than the first download.
     init(engineImage: String, docker: String, registryBinary: String, work: String) throws {
         self.docker = docker
         var environment = ProcessInfo.processInfo.environment
@@ -51,10 +51,11 @@ struct DeveloperSide {
             usleep(50_000)
         }
         engineBase = registry + "/bench-engine:base"
-        var arguments = ["copy", "--quiet", "--dest-tls-verify=false"]
-        if let host = environment["DOCKER_HOST"] { arguments += ["--src-daemon-host", host] }
-        try Self.check(ToolProcess.run("/usr/bin/skopeo", arguments + ["docker-daemon:" + engineImage, "docker://" + engineBase]))
-        try Self.check(ToolProcess.run(docker, ["pull", "-q", engineBase], environment: environment))
+        // docker push, not skopeo: Docker skips a pull whose image it already has
+        // (so it would learn nothing), but records each layer's registry digest when
+        // it pushes, as when a developer pulled the engine from the registry.
+        try Self.check(ToolProcess.run(docker, ["tag", engineImage, engineBase], environment: environment))
+        try Self.check(ToolProcess.run(docker, ["push", "-q", engineBase], environment: environment))
     }
 
     /// Stops the registry and untags what the bench pulled from it (the layers

@@ -18,7 +18,7 @@ import TDSClient
 //   5. sizes: the as-restored directory, gzip -1 of it, the data layer; ratios
 //   6. with --engine-image REF (an image in the local Docker engine, e.g.
 //      babelfish-dev:4.2): what a developer waits for. The engine image is put in
-//      a loopback docker-registry and pulled once beforehand (yesterday's state);
+//      a loopback docker-registry with docker push beforehand (yesterday's state);
 //      each bake then goes on it and pushes; then docker pull of the snapshot,
 //      the volume copy of a new named volume, and the first TDS answer and
 //      `healthy` of `docker run` with a new volume.
@@ -225,7 +225,7 @@ if let engineImage = options.engineImage {
         let started = now()
         developer = try DeveloperSide(
             engineImage: engineImage, docker: options.docker, registryBinary: "/usr/bin/docker-registry", work: work)
-        print("  engine image \(engineImage) put in the loopback registry and pulled (setup, \(seconds(now() - started)))")
+        print("  engine image \(engineImage) pushed to the loopback registry with docker push (setup, \(seconds(now() - started)))")
     } catch {
         fail("cannot set up the developer side: \(error)")
     }
