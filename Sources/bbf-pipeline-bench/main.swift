@@ -259,7 +259,12 @@ func figure(_ text: String, after marker: String) -> Double? {
     guard rest.count >= 4, rest[1] == "min", let extra = Double(rest[2]) else { return value }
     return value * 60 + extra
 }
-var rows: [(jobs: Int, restore: Double, total: Double, layer: Double, data: Double, push: Double?)] = []
+/// The bake's steps that make up its restore to durable (the figure set against the plain sequence).
+let restoreSteps = [
+    "initialize a fresh cluster", "restore the roles", "restore the data", "verify databases", "set the local passwords", "ANALYZE",
+    "CHECKPOINT, clean shutdown",
+]
+var rows: [(jobs: Int, restore: Double, total: Double, layer: Double, data: Double, push: Double?, steps: [Double])] = []
 for jobs in options.jobs {
     let out = work + "/layout-\(jobs)"
     let started = now()
@@ -284,11 +289,8 @@ for jobs in options.jobs {
     }
     sync()
     let text = bake.standardError
-    let restore = [
-        "initialize a fresh cluster", "restore the roles", "restore the data", "verify databases", "set the local passwords", "ANALYZE",
-        "CHECKPOINT, clean shutdown",
-    ]
-    .compactMap { figure(text, after: $0) }.reduce(0, +)
+    let steps = restoreSteps.map { figure(text, after: $0) ?? 0 }
+    let restore = steps.reduce(0, +)
     let layer = text.split(separator: "\n").first { $0.contains("data layer sha256:") }.flatMap { line -> Double? in
         guard let range = line.range(of: ": ", options: .backwards) else { return nil }
         let words = line[range.upperBound...].split(separator: " ")
@@ -302,7 +304,8 @@ for jobs in options.jobs {
         }
         return value * (words[index + 2] == "GB" ? 1e9 : 1e6)
     }
-    rows.append((jobs, restore, now() - started, layer ?? 0, data ?? 0, developer.flatMap { figure(text, after: "push \($0.registry)/") }))
+    rows.append(
+        (jobs, restore, now() - started, layer ?? 0, data ?? 0, developer.flatMap { figure(text, after: "push \($0.registry)/") }, steps))
     try? FileManager.default.removeItem(atPath: out)
 }
 
@@ -314,6 +317,11 @@ for row in rows {
     print(
         "  bbf bake -j \(row.jobs)                \(String(format: "%7.1f", row.restore))     \(String(format: "%.2fx", row.restore / plainSeconds))"
     )
+}
+print("")
+print("  where the bake's restore goes    " + rows.map { String(format: "   -j %-3d", $0.jobs) }.joined())
+for (index, step) in restoreSteps.enumerated() {
+    print("  " + step.padding(toLength: 32, withPad: " ", startingAt: 0) + rows.map { String(format: "%8.1f s", $0.steps[index]) }.joined())
 }
 if let best = rows.first(where: { $0.layer > 0 }) {
     print("")
