@@ -56,6 +56,13 @@ enum Shared {
     }
 }
 
+/// One bad-input case of `bbf backup` or `bbf bake`: its name, and what the error must say.
+struct BadInput: CustomTestStringConvertible, Sendable {
+    var name: String
+    var expected: String
+    var testDescription: String { name }
+}
+
 @Suite("bbf backup against a real PostgreSQL and a real S3 API server", .serialized)
 struct BackupIntegrationTests {
     @Test("A backup to a directory: one archive and its record; the manifest matches the server; the dump restores by hand")
@@ -146,12 +153,6 @@ struct BackupIntegrationTests {
         let keys = try s3.keys(bucket: bucket, prefix: "daily/")
         #expect(keys.count == 1 && keys[0].hasSuffix(".tar.gz"), "\(keys)")
         #expect(BackupCatalog(listing: keys.map { String($0.dropFirst("daily/".count)) }).newest == nil)
-    }
-
-    struct BadInput: CustomTestStringConvertible, Sendable {
-        var name: String
-        var expected: String
-        var testDescription: String { name }
     }
 
     @Test(

@@ -162,25 +162,19 @@ struct BakeIntegrationTests {
         #expect(second.succeeded && second.standardOutput.hasPrefix("already baked: \(tags[0])"), "\(second.output)")
     }
 
-    struct BadBake: CustomTestStringConvertible, Sendable {
-        var name: String
-        var expected: String
-        var testDescription: String { name }
-    }
-
     @Test(
         "Bad input fails with the fix, exit 1, and publishes nothing",
         arguments: [
-            BadBake(name: "no archive under the prefix", expected: "no complete backup under"),
-            BadBake(name: "missing bucket", expected: "the bucket no-such-bucket does not exist"),
-            BadBake(name: "checksum mismatch", expected: "does not match its record"),
-            BadBake(name: "truncated archive", expected: "is truncated"),
-            BadBake(name: "dump of another version", expected: "it was dumped from PostgreSQL 9.6"),
-            BadBake(name: "a registry that refuses the push", expected: "cannot push"),
-            BadBake(name: "a login without a password", expected: "has no password for app_reader"),
-            BadBake(name: "a failing post-restore script", expected: "the post-restore script 20-broken.sql failed"),
+            BadInput(name: "no archive under the prefix", expected: "no complete backup under"),
+            BadInput(name: "missing bucket", expected: "the bucket no-such-bucket does not exist"),
+            BadInput(name: "checksum mismatch", expected: "does not match its record"),
+            BadInput(name: "truncated archive", expected: "is truncated"),
+            BadInput(name: "dump of another version", expected: "it was dumped from PostgreSQL 9.6"),
+            BadInput(name: "a registry that refuses the push", expected: "cannot push"),
+            BadInput(name: "a login without a password", expected: "has no password for app_reader"),
+            BadInput(name: "a failing post-restore script", expected: "the post-restore script 20-broken.sql failed"),
         ])
-    func badInput(_ input: BadBake) throws {
+    func badInput(_ input: BadInput) throws {
         let dev = try Shared.get(Shared.plainDev)
         let s3 = try Shared.get(Shared.moto)
         let bucket = try Shared.bucket(s3)
