@@ -122,4 +122,58 @@ struct ImageBuildIntegrationTests {
         let seconds = Int(started.millisecondsElapsed() / 1000)
         Console.error("T-SQL answered over TDS \(seconds) s after docker run")
     }
+
+    @Test(
+        "bbf build --compare-anchor builds the anchor-like image too and prints both sizes; the engine image is the trimmed one",
+        .enabled(if: sources != nil, "set BBF_TEST_SOURCES to a directory holding a line's source archives to build a real image"),
+        .enabled(if: entrypoint != nil, "needs bbf-entrypoint: set BBF_TEST_ENTRYPOINT_BINARY or build .build/release/bbf-entrypoint"),
+        .enabled(if: engine != nil, "needs docker (with BuildKit) or podman: set BBF_TEST_ENGINE"),
+        .timeLimit(.minutes(120)))
+    func compareAnchor() throws {
+        let sources = try #require(Self.sources)
+        let entrypoint = try #require(Self.entrypoint)
+        let engine = try #require(Self.engine)
+        let versions = try TestSupport.realVersions()
+        let lineName = try #require(
+            Self.environment["BBF_TEST_LINE"]
+                ?? versions.lineNames.first { name in
+                    versions.lines[name].map { versions.sources(for: $0).allSatisfy { FileSystem.exists(sources + "/" + $0.file) } }
+                        ?? false
+                }, "no line has all its archives in \(sources)")
+        var arguments = [
+            "build", "--root", TestSupport.repositoryRoot, "--line", lineName, "--sources", sources, "--entrypoint-binary", entrypoint,
+            "--engine", engine.path, "--repository", Self.repository, "--compare-anchor",
+        ]
+        if let base = Self.environment["BBF_TEST_BASE_IMAGE"] { arguments += ["--base", base] }
+        let bbf = try #require(TestSupport.builtExecutable("bbf"))
+        let build = try ProcessRunner.run(bbf, arguments, environment: Self.environment)
+        try #require(build.status.isSuccess, "bbf build --compare-anchor failed:\n\(build.standardError.suffix(3000))")
+        let summary = build.standardOutput
+        #expect(summary.contains("built \(Self.repository):"), "\(summary)")
+        #expect(summary.contains("built \(Self.repository)-anchor-like:"), "\(summary)")
+        let ratioLine = try #require(
+            summary.split(separator: "\n").first { $0.contains("engine / anchor-like: ") }, "no comparison in:\n\(summary)")
+        let ratio = try #require(
+            ratioLine.split(separator: " ").first { $0.hasSuffix("×;") }.flatMap { Double($0.dropLast(2)) }, "\(ratioLine)")
+        #expect(ratio > 0 && ratio < 1, "the engine image must be smaller than the anchor-like one: \(ratioLine)")
+
+        func shell(_ image: String, _ script: String) throws -> String {
+            let result = try ProcessRunner.run(engine.path, ["run", "--rm", "--entrypoint", "/bin/sh", image, "-c", script])
+            #expect(result.status.isSuccess, "\(image): \(script): \(result.standardError)")
+            return result.standardOutput
+        }
+        let trimmed = try shell(
+            "\(Self.repository):\(lineName)",
+            "test -d /opt/babelfish/share/locale && echo translations; test -d /opt/babelfish/include && echo headers; "
+                + "test -f /etc/dpkg/dpkg.cfg.d/bbf-slim && echo slim; ls /usr/share/doc/libicu*/")
+        #expect(!trimmed.contains("translations") && !trimmed.contains("headers"), "\(trimmed)")
+        #expect(trimmed.contains("slim"), "dpkg's exclusions stay for images built on the engine: \(trimmed)")
+        #expect(trimmed.split(separator: "\n").last == "copyright", "only the copyright of a run-time package's docs: \(trimmed)")
+        let anchor = try shell(
+            "\(Self.repository)-anchor-like:\(lineName)",
+            "test -d /opt/babelfish/include && echo headers; ls /var/lib/apt/lists | grep -c Packages; /opt/babelfish/bin/postgres --version"
+        )
+        #expect(anchor.contains("headers"), "the anchor-like tree is the untrimmed one: \(anchor)")
+        #expect(anchor.contains("postgres (PostgreSQL)"), "\(anchor)")
+    }
 }
