@@ -13,7 +13,7 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup var repository: RepositoryOptions
     @Option(
         help:
-            "What to build: engine (PostgreSQL + Babelfish + bbf-entrypoint) or pipeline (the engine plus bbf_dump, bbf_dumpall, bbf, the AWS CLI and skopeo, for bbf backup and bbf bake)."
+            "What to build: engine (PostgreSQL + Babelfish + bbf-entrypoint), pipeline (the engine plus bbf_dump, bbf_dumpall, bbf, the AWS CLI and skopeo, for bbf backup and bbf bake) or anchor-like (this build packaged as docker-babelfishpg packages it, for size comparison)."
     )
     var target: ImageTarget = .engine
     @Option(help: "The line (default: versions.json defaultLine).") var line: String?
