@@ -84,7 +84,7 @@ let package = Package(
         // The build tool: versions.json -> Dockerfiles, bumps, image builds.
         .target(
             name: "BBFBuild",
-            dependencies: ["BBFImage", "BBFProcess", "BBFSystem", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["BBFContainer", "BBFImage", "BBFProcess", "BBFSystem", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "bbf",

@@ -1,4 +1,4 @@
-import BBFSystem
+import BBFContainer
 
 /// The program that builds images: docker (with BuildKit) or podman.
 public struct ContainerEngine: Equatable, Sendable {
@@ -18,28 +18,17 @@ public struct ContainerEngine: Equatable, Sendable {
     }
 
     /// Picks the engine: `requested` (a name or a path; `BBF_CONTAINER_ENGINE`
-    /// when nil), else docker, else podman, from `searchPath`.
+    /// when nil), else docker, else podman, from `PATH` — located by
+    /// BBFContainer's `Engine`, the driver `bbf dev` and `bbf bake` use, so a
+    /// `docker` that is podman's shim (podman-docker) builds as podman.
     public static func find(requested: String?, environment: [String: String]) throws(BuildToolError) -> ContainerEngine {
-        let searchPath = environment["PATH"]
-        if let requested = requested ?? environment["BBF_CONTAINER_ENGINE"], !requested.isEmpty {
-            guard let path = findExecutable(requested, path: searchPath) else {
-                throw BuildToolError(
-                    .containerEngine,
-                    "container engine \"\(requested)\" is not an executable (on PATH or as a path); pass --engine docker, --engine podman or --engine /path/to/docker."
-                )
-            }
-            let name = requested.split(separator: "/").last.map(String.init) ?? requested
-            return ContainerEngine(kind: name.contains("podman") ? .podman : .docker, path: path)
+        let chosen = (requested ?? environment["BBF_CONTAINER_ENGINE"]).flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            let engine = try Engine.locate(requested: chosen, environment: environment)
+            return ContainerEngine(kind: engine.kind == .podman ? .podman : .docker, path: engine.executable)
+        } catch {
+            throw BuildToolError(
+                .containerEngine, error.message + " bbf build needs Docker 20.10+ with BuildKit, or podman 4+ (buildah 1.28+).")
         }
-        if let docker = findExecutable("docker", path: searchPath) {
-            return ContainerEngine(kind: .docker, path: docker)
-        }
-        if let podman = findExecutable("podman", path: searchPath) {
-            return ContainerEngine(kind: .podman, path: podman)
-        }
-        throw BuildToolError(
-            .containerEngine,
-            "neither docker nor podman is on PATH: install one (Docker 20.10+ with BuildKit, or podman 4+/buildah 1.28+), or pass --engine PATH."
-        )
     }
 }

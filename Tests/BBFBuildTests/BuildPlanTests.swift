@@ -1,4 +1,5 @@
 import BBFBuild
+import BBFSystem
 import Testing
 
 @Suite("bbf build planning")
@@ -248,5 +249,21 @@ struct BuildPlanTests {
         let error = #expect(throws: BuildToolError.self) { try ContainerEngine.find(requested: nil, environment: ["PATH": "/nonexistent"]) }
         #expect(error?.message.contains("neither docker nor podman") == true)
         #expect(throws: BuildToolError.self) { try ContainerEngine.find(requested: "no-such-engine", environment: ["PATH": "/bin"]) }
+        let fromEnvironment = try ContainerEngine.find(
+            requested: nil, environment: ["PATH": "/nonexistent", "BBF_CONTAINER_ENGINE": "/bin/sh"])
+        #expect(fromEnvironment.path == "/bin/sh", "BBF_CONTAINER_ENGINE when --engine is not given")
+    }
+
+    @Test(
+        "a docker that is podman's shim (podman-docker) builds as podman",
+        .enabled(if: TestSupport.which("podman") != nil, "needs podman (apt-get install podman)"))
+    func podmanShim() throws {
+        let podman = try #require(TestSupport.which("podman"))
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "bbf-shim-")
+        defer { try? FileSystem.removeTree(directory) }
+        // podman-docker's /usr/bin/docker runs podman with the same arguments.
+        try FileSystem.writeAtomically(directory + "/docker", "#!/bin/sh\nexec \(podman) \"$@\"\n", permissions: 0o755)
+        let engine = try ContainerEngine.find(requested: nil, environment: ["PATH": directory])
+        #expect(engine == ContainerEngine(kind: .podman, path: directory + "/docker"))
     }
 }
