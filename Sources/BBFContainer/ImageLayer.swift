@@ -1,4 +1,5 @@
 import BBFArchive
+import BBFProcess
 import BBFSystem
 import Foundation
 
@@ -11,6 +12,23 @@ public struct WrittenLayer: Equatable, Sendable {
     public var files: Int
 }
 
+/// How a layer blob is compressed.
+public enum LayerCompression: Sendable, Equatable {
+    /// gzip at this level (zlib, in process): what every engine pulls.
+    case gzip(level: Int32)
+    /// zstd at this level, by the `zstd` program at this path (single-threaded,
+    /// so the output depends only on the input): Docker 23+, containerd 1.5+,
+    /// podman 4+ pull it; Docker 20.10 does not.
+    case zstd(level: Int, program: String)
+
+    var mediaType: String {
+        switch self {
+        case .gzip: OCIMediaType.layerGzip
+        case .zstd: OCIMediaType.layerZstd
+        }
+    }
+}
+
 /// Writes a directory tree as a deterministic layer: entries sorted by name,
 /// every mtime fixed, numeric owners given by the caller (never the build
 /// machine's), no user or group names. The same tree gives the same digest.
@@ -21,14 +39,25 @@ public enum ImageLayer {
     ///   - mtime: seconds since the epoch for every entry.
     ///   - skip: relative paths to leave out (checked for files and directories).
     public static func write(
-        directory: String, as imagePath: String, uid: Int, gid: Int, mtime: Int, into layout: some BlobStore, gzipLevel: Int32 = 1,
-        skip: (String) -> Bool = { _ in false }
+        directory: String, as imagePath: String, uid: Int, gid: Int, mtime: Int, into layout: some BlobStore,
+        compression: LayerCompression = .gzip(level: 1), skip: (String) -> Bool = { _ in false }
     ) throws(ContainerError) -> WrittenLayer {
         let temporary = layout.temporaryBlobPath()
+        // zstd: the tar goes to a file first, then through the zstd program.
+        let tarPath = temporary + ".tar"
+        defer { unlink(tarPath) }
         do {
-            let file = try FileSink(path: temporary, permissions: 0o644)
-            let compressed = HashingSink(file)
-            let uncompressed = HashingSink(try GzipSink(compressed, level: gzipLevel))
+            let compressed: HashingSink?
+            let uncompressed: HashingSink
+            switch compression {
+            case .gzip(let level):
+                let sink = HashingSink(try FileSink(path: temporary, permissions: 0o644))
+                compressed = sink
+                uncompressed = HashingSink(try GzipSink(sink, level: level))
+            case .zstd:
+                compressed = nil
+                uncompressed = HashingSink(try FileSink(path: tarPath, permissions: 0o600, syncOnFinish: false))
+            }
             let writer = TarWriter(uncompressed)
             var files = 0
             func add(_ relative: String) throws {
@@ -63,13 +92,24 @@ public enum ImageLayer {
             }
             try add("")
             try writer.finish()
-            let digest = "sha256:" + compressed.digest
+            var digest = "sha256:" + (compressed?.digest ?? "")
+            var size = compressed?.count ?? 0
+            if case .zstd(let level, let program) = compression {
+                let result = try ToolProcess.run(program, ["-q", "-\(level)", "-T1", "--no-progress", "-f", "-o", temporary, tarPath])
+                guard result.succeeded else {
+                    throw ContainerError(
+                        .layout, "\(program) could not compress the layer (\(result.statusDescription)): \(result.standardError)")
+                }
+                let hashed = try sha256(ofFile: temporary)
+                digest = "sha256:" + hashed.digest
+                size = hashed.size
+            }
             let final = layout.blobPath(digest)
             if rename(temporary, final) != 0 {
                 throw ContainerError(.layout, "cannot move the layer to \(final): \(String(cString: strerror(errno)))")
             }
             return WrittenLayer(
-                descriptor: OCIDescriptor(mediaType: OCIMediaType.layerGzip, digest: digest, size: compressed.count),
+                descriptor: OCIDescriptor(mediaType: compression.mediaType, digest: digest, size: size),
                 diffID: "sha256:" + uncompressed.digest, uncompressedSize: uncompressed.count, files: files)
         } catch let error as ContainerError {
             unlink(temporary)
@@ -110,7 +150,9 @@ public enum ImageAssembly {
     public static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
     /// A manifest and its config, as objects (every field kept).
-    public static func load(manifest data: Data, in store: some BlobStore) throws(ContainerError) -> (
+    public static func load(
+        manifest data: Data, in store: some BlobStore
+    ) throws(ContainerError) -> (
         manifest: [String: Any], config: [String: Any]
     ) {
         let manifest = try OCIJSON.object(data, name: "the base manifest")
@@ -128,20 +170,40 @@ public enum ImageAssembly {
 
     /// Writes the new config blob and returns the new manifest's bytes. The
     /// manifest keeps its format (OCI or Docker schema 2); the new layer and
-    /// config get that format's media types.
+    /// config get that format's media types. A zstd layer needs OCI (Docker
+    /// schema 2 has no zstd media type): a Docker-format base is then rewritten
+    /// as OCI, its layers' bytes and the config's content unchanged.
     public static func add(_ addition: Addition, toManifest data: Data, in store: some BlobStore) throws(ContainerError) -> Data {
         var (manifest, config) = try load(manifest: data, in: store)
         let mediaType = manifest["mediaType"] as? String ?? OCIMediaType.manifest
-        let docker: Bool
+        var docker: Bool
         switch mediaType {
         case OCIMediaType.manifest: docker = false
         case OCIMediaType.dockerManifest: docker = true
         default:
-            throw ContainerError(.layout, "the base manifest is \(mediaType), not one image's manifest (a multi-platform index? pass one platform's image)")
+            throw ContainerError(
+                .layout, "the base manifest is \(mediaType), not one image's manifest (a multi-platform index? pass one platform's image)")
+        }
+        var layers = manifest["layers"] as? [[String: Any]] ?? []
+        if docker && addition.layer.descriptor.mediaType == OCIMediaType.layerZstd {
+            layers = try layers.map { layer throws(ContainerError) in
+                var layer = layer
+                switch layer["mediaType"] as? String {
+                case dockerLayerGzip: layer["mediaType"] = OCIMediaType.layerGzip
+                case "application/vnd.docker.image.rootfs.diff.tar": layer["mediaType"] = "application/vnd.oci.image.layer.v1.tar"
+                default:
+                    throw ContainerError(
+                        .layout,
+                        "the base image has a \(layer["mediaType"] as? String ?? "?") layer, which an OCI image cannot carry: use gzip layers (--layer-compression gzip)"
+                    )
+                }
+                return layer
+            }
+            manifest["mediaType"] = OCIMediaType.manifest
+            docker = false
         }
         var rootfs = config["rootfs"] as? [String: Any] ?? ["type": "layers"]
         var diffIDs = rootfs["diff_ids"] as? [String] ?? []
-        let layers = manifest["layers"] as? [[String: Any]] ?? []
         guard diffIDs.count == layers.count else {
             throw ContainerError(.layout, "the base image lists \(layers.count) layers but \(diffIDs.count) diff_ids: it is malformed")
         }
@@ -164,7 +226,7 @@ public enum ImageAssembly {
         manifest["layers"] =
             layers + [
                 [
-                    "mediaType": docker ? dockerLayerGzip : OCIMediaType.layerGzip, "digest": addition.layer.descriptor.digest,
+                    "mediaType": docker ? dockerLayerGzip : addition.layer.descriptor.mediaType, "digest": addition.layer.descriptor.digest,
                     "size": addition.layer.descriptor.size,
                 ]
             ]

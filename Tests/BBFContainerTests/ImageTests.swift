@@ -133,19 +133,20 @@ struct ImageLayerTests {
 
 @Suite("Docker-format images keep their format", .serialized)
 struct DockerFormatTests {
-    @Test("A Docker schema 2 base keeps its HEALTHCHECK and media types when a layer is added through a dir: image")
-    func healthcheckSurvives() throws {
-        let registry: LocalRegistry
-        let skopeo: Skopeo
+    /// A real registry and skopeo, or the test is cancelled saying what is missing.
+    static func tools() throws -> (LocalRegistry, Skopeo) {
         do {
-            registry = try LocalRegistry()
-            skopeo = try Skopeo(environment: ProcessEnvironment.current(), tlsVerify: false)
+            return (try LocalRegistry(), try Skopeo(environment: ProcessEnvironment.current(), tlsVerify: false))
         } catch let missing as TestPrerequisite {
             try Test.cancel(Comment(rawValue: missing.reason))
         } catch let error as ContainerError where error.code == .tool {
             try Test.cancel(Comment(rawValue: error.message))
         }
-        let scratch = try Scratch()
+    }
+
+    /// A Docker schema 2 base with a HEALTHCHECK, pushed to `registry` as engine:docker,
+    /// then pulled into a dir: image as the bake does; returns that image and the base layer.
+    static func dockerBase(_ scratch: Scratch, registry: LocalRegistry, skopeo: Skopeo) throws -> (DirImage, WrittenLayer) {
         let base = DirImage(path: try scratch.sub("base"))
         try FileSystem.writeAtomically(base.path + "/version", "Directory Transport Version: 1.1\n", permissions: 0o644)
         let tree = try scratch.sub("tree")
@@ -160,9 +161,23 @@ struct DockerFormatTests {
                 #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"\#(config.digest)","size":\#(config.size)},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","digest":"\#(layer.descriptor.digest)","size":\#(layer.descriptor.size)}]}"#
                     .utf8))
         try skopeo.copy(from: .directory(base.path), to: .registry("\(registry.host)/engine:docker"), doing: "push")
-
         let work = DirImage(path: scratch.path + "/work")
         try skopeo.copy(from: .registry("\(registry.host)/engine:docker"), to: .directory(work.path), doing: "pull")
+        return (work, layer)
+    }
+
+    /// The config of a pushed image, as the registry serves it.
+    static func runtimeConfig(_ reference: String, skopeo: Skopeo) throws -> [String: Any] {
+        let pushedConfig = try skopeo.inspect(.registry(reference), raw: true, config: true)
+        let object = try #require(try JSONSerialization.jsonObject(with: pushedConfig) as? [String: Any])
+        return try #require(object["config"] as? [String: Any])
+    }
+
+    @Test("A Docker schema 2 base keeps its HEALTHCHECK and media types when a layer is added through a dir: image")
+    func healthcheckSurvives() throws {
+        let (registry, skopeo) = try Self.tools()
+        let scratch = try Scratch()
+        let (work, _) = try Self.dockerBase(scratch, registry: registry, skopeo: skopeo)
         let data = try scratch.sub("data", permissions: 0o700)
         try FileSystem.writeAtomically(data + "/PG_VERSION", "16\n")
         let added = try ImageLayer.write(directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work)
@@ -177,10 +192,49 @@ struct DockerFormatTests {
         #expect(pushed["mediaType"] as? String == OCIMediaType.dockerManifest)
         let layers = try #require(pushed["layers"] as? [[String: Any]])
         #expect(layers.count == 2 && layers.allSatisfy { $0["mediaType"] as? String == ImageAssembly.dockerLayerGzip })
-        let pushedConfig = try skopeo.inspect(.registry("\(registry.host)/data:docker"), raw: true, config: true)
-        let object = try #require(try JSONSerialization.jsonObject(with: pushedConfig) as? [String: Any])
-        let runtime = try #require(object["config"] as? [String: Any])
+        let runtime = try Self.runtimeConfig("\(registry.host)/data:docker", skopeo: skopeo)
         #expect(runtime["Healthcheck"] != nil, "HEALTHCHECK kept")
+        #expect((runtime["Labels"] as? [String: String]) == ["a": "b", "c": "d"])
+    }
+
+    @Test(
+        "A zstd data layer (zstd program): deterministic; on a Docker-format base the image becomes OCI, base layers' bytes unchanged, the config's fields kept"
+    )
+    func zstdLayer() throws {
+        let zstd = try TestTools.require("zstd", install: "apt-get install zstd")
+        let (registry, skopeo) = try Self.tools()
+        let scratch = try Scratch()
+        let (work, baseLayer) = try Self.dockerBase(scratch, registry: registry, skopeo: skopeo)
+        let data = try scratch.sub("data", permissions: 0o700)
+        try makeTree(data)
+        let compression = LayerCompression.zstd(level: 3, program: zstd)
+        let added = try ImageLayer.write(
+            directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work, compression: compression)
+        let again = try ImageLayer.write(
+            directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work, compression: compression)
+        #expect(added == again, "the same tree gives the same zstd blob")
+        #expect(added.descriptor.mediaType == OCIMediaType.layerZstd)
+        let gzip = try ImageLayer.write(directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work)
+        #expect(gzip.diffID == added.diffID, "the same tar under either compression")
+        let tar = try TestTools.require("tar", install: "apt-get install tar")
+        let listing = try Command.output(tar, ["--zstd", "-tvf", work.blobPath(added.descriptor.digest), "--numeric-owner"])
+        #expect(listing.contains("999/999") && listing.contains("var/lib/babelfish/data/PG_VERSION"), "\(listing)")
+
+        let manifest = try ImageAssembly.add(
+            .init(layer: added, labels: ["c": "d"], annotations: ["x": "y"], created: "2026-12-01T00:00:00Z", createdBy: "bbf bake"),
+            toManifest: try work.manifest(), in: work)
+        try work.setManifest(manifest)
+        try skopeo.copy(from: .directory(work.path), to: .registry("\(registry.host)/data:zstd"), doing: "push data")
+        let raw = try skopeo.inspect(.registry("\(registry.host)/data:zstd"), raw: true)
+        let pushed = try #require(try JSONSerialization.jsonObject(with: raw) as? [String: Any])
+        #expect(pushed["mediaType"] as? String == OCIMediaType.manifest, "Docker schema 2 has no zstd layer type")
+        let layers = try #require(pushed["layers"] as? [[String: Any]])
+        #expect(layers.map { $0["mediaType"] as? String } == [OCIMediaType.layerGzip, OCIMediaType.layerZstd])
+        #expect(layers.map { $0["digest"] as? String } == [baseLayer.descriptor.digest, added.descriptor.digest], "base bytes unchanged")
+        #expect((pushed["config"] as? [String: Any])?["mediaType"] as? String == OCIMediaType.config)
+        let runtime = try Self.runtimeConfig("\(registry.host)/data:zstd", skopeo: skopeo)
+        #expect(
+            runtime["Healthcheck"] != nil, "the config's HEALTHCHECK field stays in the JSON (Docker reads it; podman does not for OCI)")
         #expect((runtime["Labels"] as? [String: String]) == ["a": "b", "c": "d"])
     }
 }
