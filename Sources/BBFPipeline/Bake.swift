@@ -44,6 +44,9 @@ public struct BakeOptions: Sendable {
     public var force = false
     /// Keep the WAL a clean shutdown leaves (default: pg_resetwal drops it).
     public var keepWAL = false
+    /// zstd instead of gzip for the data layer (engines that pull it: Docker 23+,
+    /// containerd 1.5+, podman 4+; the image becomes OCI format).
+    public var zstdLayer = false
 
     public init(source: StorageLocation, baseImage: ImageLocation, tags: [ImageLocation], passwordFile: String, jobs: Int) {
         self.source = source
@@ -92,6 +95,7 @@ public final class BakeRunner {
         }
         let bin = try binDirectory()
         let entrypoint = try entrypointPath()
+        let compression = try layerCompression()
         let engine = try engineFacts(bin: bin)
 
         let work = try makeWorkDirectory()
@@ -193,11 +197,12 @@ public final class BakeRunner {
             }
         }
         let mtime = Int(ISO8601DateFormatter().date(from: verified.createdAt)?.timeIntervalSince1970 ?? 0)
-        let layer = try log.step("write the data layer (deterministic tar, gzip)") { () throws(PipelineError) in
+        let layer = try log.step("write the data layer (deterministic tar, \(options.zstdLayer ? "zstd" : "gzip"))") {
+            () throws(PipelineError) in
             try wrap { () throws(ContainerError) in
                 try ImageLayer.write(
                     directory: data, as: String(ImageFacts.dataDirectory.dropFirst()), uid: ImageFacts.userID, gid: ImageFacts.groupID,
-                    mtime: mtime, into: layout, skip: Self.leaveOut)
+                    mtime: mtime, into: layout, compression: compression, skip: Self.leaveOut)
             }
         }
         figures["layer.compressed.bytes"] = Double(layer.descriptor.size)
@@ -230,12 +235,25 @@ public final class BakeRunner {
 
     /// What never goes into the image: runtime files a clean start recreates.
     static func leaveOut(_ relative: String) -> Bool {
-        ["postmaster.pid", "postmaster.opts", "server.key", "server.crt", "server.req", "server.key.tmp", "server.crt.tmp"].contains(relative)
+        ["postmaster.pid", "postmaster.opts", "server.key", "server.crt", "server.req", "server.key.tmp", "server.crt.tmp"].contains(
+            relative)
             || (relative.hasPrefix("pg_stat_tmp/")) || relative.hasPrefix("log/") || relative.hasSuffix("/pg_internal.init")
             || relative == "pg_internal.init"
     }
 
     // MARK: - steps
+
+    /// gzip, or zstd by the `zstd` program on PATH (found before any work starts).
+    func layerCompression() throws(PipelineError) -> LayerCompression {
+        guard options.zstdLayer else { return .gzip(level: 1) }
+        guard let program = ToolProcess.find("zstd", path: environment["PATH"]) else {
+            throw PipelineError(
+                .invalidArgument,
+                "--layer-compression zstd needs the zstd program, which is not on PATH: install it (apt-get install zstd; the pipeline image has it), or leave the layer gzip."
+            )
+        }
+        return .zstd(level: 3, program: program)
+    }
 
     func readPasswords() throws(PipelineError) -> LoginPasswords {
         guard let text = try? String(contentsOfFile: options.passwordFile, encoding: .utf8) else {

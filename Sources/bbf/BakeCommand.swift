@@ -38,6 +38,10 @@ struct BakeCommand: ParsableCommand {
     @Flag(help: "The backup and engine are plain PostgreSQL without Babelfish (for trying the pipeline).") var plainPostgres = false
     @Flag(help: "Bake even when the first tag already holds this backup on this base image.") var force = false
     @Flag(help: "Keep the WAL of the clean shutdown (by default pg_resetwal drops what a clean start does not need).") var keepWal = false
+    @Option(
+        help:
+            "The data layer's compression: gzip (every engine pulls it) or zstd (Docker 23+, containerd 1.5+, podman 4+; the image becomes OCI format, whose config podman reads without HEALTHCHECK)."
+    ) var layerCompression: LayerCompressionArgument = .gzip
     @Flag(help: "Print only errors and the result.") var quiet = false
 
     func validate() throws {
@@ -49,6 +53,11 @@ struct BakeCommand: ParsableCommand {
             throw ValidationError("--dated-tag \(repository): give a repository without a tag, e.g. REGISTRY/babelfish-dev-data.")
         }
         if load && ociLayout != nil { throw ValidationError("--load and --oci-layout exclude each other.") }
+        if load && layerCompression == .zstd {
+            throw ValidationError(
+                "--layer-compression zstd is for a registry (it makes the pull smaller); --load puts the image straight into the local engine: leave the layer gzip."
+            )
+        }
         if let jobs, jobs < 1 { throw ValidationError("--jobs \(jobs): give 1 or more.") }
         for pattern in allowRestoreError where (try? NSRegularExpression(pattern: pattern)) == nil {
             throw ValidationError("--allow-restore-error \(pattern) is not a regular expression.")
@@ -88,6 +97,7 @@ struct BakeCommand: ParsableCommand {
             options.plainPostgres = plainPostgres
             options.force = force
             options.keepWAL = keepWal
+            options.zstdLayer = layerCompression == .zstd
             let outcome = try BakeRunner(options: options, environment: environment, log: log).run()
             switch outcome.result {
             case .alreadyBaked(let tag):
@@ -105,4 +115,10 @@ struct BakeCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// `--layer-compression`.
+enum LayerCompressionArgument: String, ExpressibleByArgument, CaseIterable {
+    case gzip
+    case zstd
 }

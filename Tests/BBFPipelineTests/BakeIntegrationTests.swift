@@ -135,6 +135,39 @@ struct BakeIntegrationTests {
         #expect(record.archive == newest)
     }
 
+    @Test("--layer-compression zstd: the data layer is a zstd blob of the same tar, the image OCI; --load refuses it")
+    func zstdLayer() throws {
+        _ = try TestTools.require("zstd", install: "apt-get install zstd")
+        let dev = try Shared.get(Shared.plainDev)
+        let scratch = try Scratch()
+        let (directory, _) = try twoBackups(scratch, dev: dev)
+        let registry = try withServer { try LocalRegistry() }
+        let version =
+            EngineFacts.version(fromPgConfig: "PostgreSQL " + (try dev.connect().execute("SHOW server_version").scalar ?? "")) ?? ""
+        let base = try pushStandInEngine(to: registry, postgresVersion: version, scratch: scratch)
+        let passwords = scratch.path + "/pw"
+        try FileSystem.writeAtomically(passwords, "Local-1\n")
+        let layout = scratch.path + "/out"
+        let arguments = bakeArguments(from: directory, base: base, tags: [], passwords: passwords, dev: dev)
+        let result = try bbf(arguments + ["--oci-layout", layout, "--layer-compression", "zstd"], environment: [:], in: scratch)
+        try #require(result.succeeded, "\(result.output)")
+        #expect(result.standardError.contains("write the data layer (deterministic tar, zstd)"), "\(result.standardError)")
+        let oci = OCILayout(path: layout)
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: try oci.readBlob(try oci.manifestDescriptor(named: "data").digest)) as? [String: Any])
+        let last = try #require((manifest["layers"] as? [[String: Any]])?.last)
+        #expect(last["mediaType"] as? String == OCIMediaType.layerZstd)
+        let tar = try TestTools.require("tar", install: "apt-get install tar")
+        let digest = try #require(last["digest"] as? String)
+        let listing = try Command.output(tar, ["--zstd", "-tf", oci.blobPath(digest)])
+        #expect(listing.contains("var/lib/babelfish/data/PG_VERSION") && listing.contains("var/lib/babelfish/data/bbf-snapshot.json"))
+
+        let load = try bbf(
+            arguments + ["--tag", "\(registry.host)/dev-data:zstd", "--load", "--layer-compression", "zstd"], environment: [:], in: scratch)
+        let said = load.standardError.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(load.status == .exited(64) && said.contains("--load puts the image straight into the local engine"), "\(said)")
+    }
+
     @Test("Pushed to a registry: labels name the backup; dated before latest; a second run reports it is already baked")
     func pushAndIdempotence() throws {
         let dev = try Shared.get(Shared.plainDev)
@@ -173,6 +206,7 @@ struct BakeIntegrationTests {
             BadInput(name: "a registry that refuses the push", expected: "cannot push"),
             BadInput(name: "a login without a password", expected: "has no password for app_reader"),
             BadInput(name: "a failing post-restore script", expected: "the post-restore script 20-broken.sql failed"),
+            BadInput(name: "zstd layers without the zstd program", expected: "--layer-compression zstd needs the zstd program"),
         ])
     func badInput(_ input: BadInput) throws {
         let dev = try Shared.get(Shared.plainDev)
@@ -196,6 +230,7 @@ struct BakeIntegrationTests {
         let tag = "\(registry.host)/dev-data:latest"
         var arguments = bakeArguments(from: "s3://\(bucket)/dev/", base: baseReference, tags: [tag], passwords: passwords, dev: dev)
         let local = try scratch.sub("local")
+        var runEnvironment = s3.environment
         switch input.name {
         case "no archive under the prefix": arguments[2] = "s3://\(bucket)/empty/"
         case "missing bucket": arguments[2] = "s3://no-such-bucket/dev/"
@@ -223,9 +258,18 @@ struct BakeIntegrationTests {
             let post = try scratch.sub("post")
             try FileSystem.writeAtomically(post + "/20-broken.sql", "UPDATE no_such_table SET x = 1;\n", permissions: 0o644)
             arguments += ["--post-restore", post]
+        case "zstd layers without the zstd program":
+            // Only skopeo on PATH (the backup is local, the tools are given): zstd is missing.
+            _ = try s3.aws(["s3", "cp", "--recursive", "s3://\(bucket)/dev/", local])
+            arguments[2] = local
+            arguments += ["--layer-compression", "zstd"]
+            let tools = try scratch.sub("tools")
+            try FileManager.default.createSymbolicLink(
+                atPath: tools + "/skopeo", withDestinationPath: try TestTools.require("skopeo", install: "apt-get install skopeo"))
+            runEnvironment["PATH"] = tools
         default: break
         }
-        let result = try bbf(arguments, environment: s3.environment, in: scratch)
+        let result = try bbf(arguments, environment: runEnvironment, in: scratch)
         #expect(result.status == .exited(1), "\(result.output)")
         #expect(result.standardError.contains(input.expected), "\(result.standardError)")
         let skopeo = try Skopeo(environment: ProcessEnvironment.current(), tlsVerify: false)
