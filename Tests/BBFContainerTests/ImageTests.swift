@@ -197,6 +197,44 @@ struct DockerFormatTests {
         #expect((runtime["Labels"] as? [String: String]) == ["a": "b", "c": "d"])
     }
 
+    /// A zstd data layer on a Docker-format base, assembled and pushed as REGISTRY/data:zstd.
+    static func pushZstdSnapshot(
+        _ scratch: Scratch, registry: LocalRegistry, skopeo: Skopeo, zstd: String
+    ) throws -> (work: DirImage, base: WrittenLayer, added: WrittenLayer) {
+        let (work, baseLayer) = try dockerBase(scratch, registry: registry, skopeo: skopeo)
+        let data = try scratch.sub("data", permissions: 0o700)
+        try makeTree(data)
+        let added = try ImageLayer.write(
+            directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work,
+            compression: .zstd(level: 3, program: zstd))
+        let manifest = try ImageAssembly.add(
+            .init(layer: added, labels: ["c": "d"], annotations: ["x": "y"], created: "2026-12-01T00:00:00Z", createdBy: "bbf bake"),
+            toManifest: try work.manifest(), in: work)
+        try work.setManifest(manifest)
+        try skopeo.copy(from: .directory(work.path), to: .registry("\(registry.host)/data:zstd"), doing: "push data")
+        return (work, baseLayer, added)
+    }
+
+    @Test(
+        "podman, an engine that pulls zstd layers, pulls and unpacks a zstd snapshot; it reads no HEALTHCHECK from the OCI config",
+        .enabled(if: TestTools.onPath("podman") != nil, "needs podman (apt-get install podman); Debian's docker.io 20.10 cannot pull zstd"))
+    func podmanPullsZstd() throws {
+        let zstd = try TestTools.require("zstd", install: "apt-get install zstd")
+        let podman = try TestTools.require("podman", install: "apt-get install podman")
+        let (registry, skopeo) = try Self.tools()
+        let scratch = try Scratch()
+        _ = try Self.pushZstdSnapshot(scratch, registry: registry, skopeo: skopeo, zstd: zstd)
+        let reference = "\(registry.host)/data:zstd"
+        defer { _ = try? Command.output(podman, ["rmi", "--force", reference]) }
+        _ = try Command.output(podman, ["pull", "--quiet", "--tls-verify=false", reference])
+        let mounted = try Command.output(podman, ["image", "mount", reference]).trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Command.output(podman, ["image", "unmount", reference]) }
+        #expect(try FileSystem.readText(mounted + "/var/lib/babelfish/data/PG_VERSION") == "16\n", "podman unpacked the zstd layer")
+        #expect(FileSystem.exists(mounted + "/opt/f"), "and the base layer under it")
+        let inspected = try Command.output(podman, ["image", "inspect", "--format", "{{.HealthCheck}}", reference])
+        #expect(inspected.contains("<nil>"), "podman reads no HEALTHCHECK from an OCI config (documented): \(inspected)")
+    }
+
     @Test(
         "A zstd data layer (zstd program): deterministic; on a Docker-format base the image becomes OCI, base layers' bytes unchanged, the config's fields kept"
     )
@@ -204,14 +242,11 @@ struct DockerFormatTests {
         let zstd = try TestTools.require("zstd", install: "apt-get install zstd")
         let (registry, skopeo) = try Self.tools()
         let scratch = try Scratch()
-        let (work, baseLayer) = try Self.dockerBase(scratch, registry: registry, skopeo: skopeo)
-        let data = try scratch.sub("data", permissions: 0o700)
-        try makeTree(data)
-        let compression = LayerCompression.zstd(level: 3, program: zstd)
-        let added = try ImageLayer.write(
-            directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work, compression: compression)
+        let (work, baseLayer, added) = try Self.pushZstdSnapshot(scratch, registry: registry, skopeo: skopeo, zstd: zstd)
+        let data = scratch.path + "/data"
         let again = try ImageLayer.write(
-            directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work, compression: compression)
+            directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work,
+            compression: .zstd(level: 3, program: zstd))
         #expect(added == again, "the same tree gives the same zstd blob")
         #expect(added.descriptor.mediaType == OCIMediaType.layerZstd)
         let gzip = try ImageLayer.write(directory: data, as: "var/lib/babelfish/data", uid: 999, gid: 999, mtime: 0, into: work)
@@ -220,11 +255,6 @@ struct DockerFormatTests {
         let listing = try Command.output(tar, ["--zstd", "-tvf", work.blobPath(added.descriptor.digest), "--numeric-owner"])
         #expect(listing.contains("999/999") && listing.contains("var/lib/babelfish/data/PG_VERSION"), "\(listing)")
 
-        let manifest = try ImageAssembly.add(
-            .init(layer: added, labels: ["c": "d"], annotations: ["x": "y"], created: "2026-12-01T00:00:00Z", createdBy: "bbf bake"),
-            toManifest: try work.manifest(), in: work)
-        try work.setManifest(manifest)
-        try skopeo.copy(from: .directory(work.path), to: .registry("\(registry.host)/data:zstd"), doing: "push data")
         let raw = try skopeo.inspect(.registry("\(registry.host)/data:zstd"), raw: true)
         let pushed = try #require(try JSONSerialization.jsonObject(with: raw) as? [String: Any])
         #expect(pushed["mediaType"] as? String == OCIMediaType.manifest, "Docker schema 2 has no zstd layer type")
