@@ -124,6 +124,10 @@ struct ManifestTests {
                 "Secrets are created out of band"
             ),
             ({ $0.replacingOccurrences(of: "BBF_BAKE_JOBS: \"2\"", with: "BBF_BAKE_JOBS: \"8\"") }, "BBF_BAKE_JOBS"),
+            (
+                { $0.replacingOccurrences(of: "BBF_BAKE_LAYER_COMPRESSION: gzip", with: "BBF_BAKE_LAYER_COMPRESSION: lz4") },
+                "BBF_BAKE_LAYER_COMPRESSION lz4"
+            ),
             ({ $0.replacingOccurrences(of: "schedule: 0 2 * * *", with: "schedule: 0 5 * * *") }, "schedule is not settings"),
         ]
         for (change, expected) in cases {

@@ -194,6 +194,9 @@ enum DeploymentPolicy {
         {
             found.append("CronJob/bbf-bake: BBF_BAKE_JOBS \(Int(jobs)) is more than its \(limit) CPU limit (slower, not faster)")
         }
+        if let compression = values["BBF_BAKE_LAYER_COMPRESSION"], !["gzip", "zstd"].contains(compression) {
+            found.append("settings BBF_BAKE_LAYER_COMPRESSION \(compression): give gzip or zstd")
+        }
         return found
     }
 }
