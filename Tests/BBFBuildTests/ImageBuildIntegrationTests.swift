@@ -25,6 +25,25 @@ struct ImageBuildIntegrationTests {
     static let tsql = TestSupport.which("tsql")
     static let repository = environment["BBF_TEST_REPOSITORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "bbf-test"
 
+    /// The line whose archives are all in `sources` (or BBF_TEST_LINE), and the
+    /// `bbf build` arguments both tests start from.
+    static func buildArguments(
+        versions: Versions, sources: String, entrypoint: String, engine: ContainerEngine
+    ) throws -> (line: String, arguments: [String]) {
+        let lineName = try #require(
+            environment["BBF_TEST_LINE"]
+                ?? versions.lineNames.first { name in
+                    versions.lines[name].map { versions.sources(for: $0).allSatisfy { FileSystem.exists(sources + "/" + $0.file) } }
+                        ?? false
+                }, "no line has all its archives in \(sources)")
+        var arguments = [
+            "build", "--root", TestSupport.repositoryRoot, "--line", lineName, "--sources", sources, "--entrypoint-binary", entrypoint,
+            "--engine", engine.path, "--repository", repository,
+        ]
+        if let base = environment["BBF_TEST_BASE_IMAGE"] { arguments += ["--base", base] }
+        return (lineName, arguments)
+    }
+
     @Test(
         "bbf build of the line in BBF_TEST_SOURCES, docker run of the image, and a T-SQL batch over TDS",
         .enabled(if: sources != nil, "set BBF_TEST_SOURCES to a directory holding a line's source archives to build a real image"),
@@ -38,19 +57,8 @@ struct ImageBuildIntegrationTests {
         let engine = try #require(Self.engine)
         let tsql = try #require(Self.tsql)
         let versions = try TestSupport.realVersions()
-        let lineName = try #require(
-            Self.environment["BBF_TEST_LINE"]
-                ?? versions.lineNames.first { name in
-                    versions.lines[name].map { versions.sources(for: $0).allSatisfy { FileSystem.exists(sources + "/" + $0.file) } }
-                        ?? false
-                }, "no line has all its archives in \(sources)")
+        let (lineName, arguments) = try Self.buildArguments(versions: versions, sources: sources, entrypoint: entrypoint, engine: engine)
         let line = try versions.line(named: lineName)
-
-        var arguments = [
-            "build", "--root", TestSupport.repositoryRoot, "--line", lineName, "--sources", sources, "--entrypoint-binary", entrypoint,
-            "--engine", engine.path, "--repository", Self.repository,
-        ]
-        if let base = Self.environment["BBF_TEST_BASE_IMAGE"] { arguments += ["--base", base] }
         let bbf = try #require(TestSupport.builtExecutable("bbf"))
         let build = try ProcessRunner.stream(bbf, arguments, environment: Self.environment)
         try #require(build.isSuccess, "bbf build failed; its output is above")
@@ -133,22 +141,13 @@ struct ImageBuildIntegrationTests {
         let sources = try #require(Self.sources)
         let entrypoint = try #require(Self.entrypoint)
         let engine = try #require(Self.engine)
-        let versions = try TestSupport.realVersions()
-        let lineName = try #require(
-            Self.environment["BBF_TEST_LINE"]
-                ?? versions.lineNames.first { name in
-                    versions.lines[name].map { versions.sources(for: $0).allSatisfy { FileSystem.exists(sources + "/" + $0.file) } }
-                        ?? false
-                }, "no line has all its archives in \(sources)")
-        var arguments = [
-            "build", "--root", TestSupport.repositoryRoot, "--line", lineName, "--sources", sources, "--entrypoint-binary", entrypoint,
-            "--engine", engine.path, "--repository", Self.repository, "--compare-anchor",
-        ]
-        if let base = Self.environment["BBF_TEST_BASE_IMAGE"] { arguments += ["--base", base] }
+        let (lineName, build) = try Self.buildArguments(
+            versions: try TestSupport.realVersions(), sources: sources, entrypoint: entrypoint, engine: engine)
+        let arguments = build + ["--compare-anchor"]
         let bbf = try #require(TestSupport.builtExecutable("bbf"))
-        let build = try ProcessRunner.run(bbf, arguments, environment: Self.environment)
-        try #require(build.status.isSuccess, "bbf build --compare-anchor failed:\n\(build.standardError.suffix(3000))")
-        let summary = build.standardOutput
+        let result = try ProcessRunner.run(bbf, arguments, environment: Self.environment)
+        try #require(result.status.isSuccess, "bbf build --compare-anchor failed:\n\(result.standardError.suffix(3000))")
+        let summary = result.standardOutput
         #expect(summary.contains("built \(Self.repository):"), "\(summary)")
         #expect(summary.contains("built \(Self.repository)-anchor-like:"), "\(summary)")
         let ratioLine = try #require(
