@@ -1,5 +1,6 @@
 import BBFProcess
 import BBFSystem
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -171,10 +172,7 @@ public struct ImageSizeComparison: Equatable, Sendable {
     /// The summary lines `bbf build --compare-anchor` prints.
     public var lines: [String] {
         func megabytes(_ bytes: Int) -> String { "\(Int((Double(bytes) / 1_000_000).rounded())) MB" }
-        func times(_ value: Double) -> String {
-            let hundredths = Int((value * 100).rounded())
-            return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
-        }
+        func times(_ value: Double) -> String { String(format: "%.2f", value) }
         return [
             "size comparison (same base image, same compiled sources):",
             "  engine image        \(megabytes(engine))",
