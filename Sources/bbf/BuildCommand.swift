@@ -63,6 +63,11 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         let tool = try repository.tool()
         let environment = ProcessEnvironment.current()
+        // Found once for both plans of --compare-anchor (locating runs `docker --version`, the revision git).
+        let containerEngine = try reporting { () throws(BuildToolError) in
+            try ContainerEngine.find(requested: engine?.value, environment: environment)
+        }
+        let revision = BuildRunner.revision(of: tool.layout, environment: environment)
         func planned(_ target: ImageTarget) throws -> BuildPlan {
             try reporting { () throws(BuildToolError) in
                 var options = BuildOptions()
@@ -77,10 +82,8 @@ struct BuildCommand: ParsableCommand {
                 options.bbfBinaries = bbfBinary
                 options.baseOverrides = try ImageOverrides.parse(base)
                 options.noCache = noCache
-                let engine = try ContainerEngine.find(requested: engine?.value, environment: environment)
                 return try tool.planBuild(
-                    options, engine: engine, hostArchitecture: BuildRunner.hostArchitecture(),
-                    revision: BuildRunner.revision(of: tool.layout, environment: environment))
+                    options, engine: containerEngine, hostArchitecture: BuildRunner.hostArchitecture(), revision: revision)
             }
         }
         var plan = try planned(target)
