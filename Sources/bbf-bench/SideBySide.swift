@@ -98,8 +98,8 @@ func anchorFirstBoot(bin: String, root: String, initdbSync: Bool = true) -> Doub
 /// The entrypoint's first boot with `extra` settings, no init scripts;
 /// the wall time in milliseconds and the log line that says how it was made.
 @MainActor
-func entrypointFirstBoot(bin: String, root: String, extra: [String: String]) -> (Double, String) {
-    var environment = baseEnvironment(bin: bin, root: root, babelfish: true)
+func entrypointFirstBoot(bin: String, root: String, extra: [String: String], babelfish: Bool = true) -> (Double, String) {
+    var environment = baseEnvironment(bin: bin, root: root, babelfish: babelfish)
     environment.merge(extra) { $1 }
     let log = root + "/boot.log"
     let fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

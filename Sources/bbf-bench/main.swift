@@ -284,24 +284,10 @@ func firstBootPhases(bin: String, babelfish: Bool, durability: String) -> (total
                 permissions: 0o644)
         }
         try? FileSystem.writeAtomically(root + "/init/05-bench.sql", "CREATE TABLE bench (id int);\n", permissions: 0o644)
-        var environment = baseEnvironment(bin: bin, root: root, babelfish: babelfish)
-        environment["BBF_INIT_DURABILITY"] = durability
-        let log = root + "/boot.log"
-        let fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        let start = Instant.now()
-        guard fd >= 0,
-            let child = try? ChildProcess.spawn(
-                executable: entrypoint, arguments: ["postgres", "-C", "data_directory"], environment: environment,
-                stdin: .null, stdout: .descriptor(fd), stderr: .descriptor(fd))
-        else { fail("cannot start the entrypoint") }
-        let status = child.wait()
-        close(fd)
-        let wall = start.millisecondsElapsed()
-        let text = (try? FileSystem.readText(log)) ?? ""
-        guard status.isSuccess,
-            let line = text.split(whereSeparator: \.isNewline).first(where: { $0.contains("initialization complete in") })
-        else {
-            fail("first boot failed (\(status)):\n\(text)")
+        let (wall, text) = entrypointFirstBoot(
+            bin: bin, root: root, extra: ["BBF_INIT_DURABILITY": durability], babelfish: babelfish)
+        guard let line = text.split(whereSeparator: \.isNewline).first(where: { $0.contains("initialization complete in") }) else {
+            fail("first boot logged no \"initialization complete\" line:\n\(text)")
         }
         totals.append(wall)
         // "... initialization complete in 644 ms (begin 1 ms, initdb 501 ms, ...)"
