@@ -79,6 +79,23 @@ struct BakeIntegrationTests {
         return (directory, newest)
     }
 
+    /// Two backups, a registry holding the stand-in engine of DEV's version, and
+    /// a password file giving every login `Local-1`.
+    func backupsAndRegistry(
+        _ scratch: Scratch, dev: BootedServer
+    ) throws -> (
+        directory: String, newest: String, registry: LocalRegistry, version: String, base: String, passwords: String
+    ) {
+        let (directory, newest) = try twoBackups(scratch, dev: dev)
+        let registry = try withServer { try LocalRegistry() }
+        let version =
+            EngineFacts.version(fromPgConfig: "PostgreSQL " + (try dev.connect().execute("SHOW server_version").scalar ?? "")) ?? ""
+        let base = try pushStandInEngine(to: registry, postgresVersion: version, scratch: scratch)
+        let passwords = scratch.path + "/pw"
+        try FileSystem.writeAtomically(passwords, "Local-1\n")
+        return (directory, newest, registry, version, base, passwords)
+    }
+
     func bakeArguments(from: String, base: String, tags: [String], passwords: String, dev: BootedServer) -> [String] {
         [
             "bake", "--from", from, "--base-image", base, "--no-tls-verify", "--login-password-file", passwords, "--plain-postgres",
@@ -140,13 +157,7 @@ struct BakeIntegrationTests {
         _ = try TestTools.require("zstd", install: "apt-get install zstd")
         let dev = try Shared.get(Shared.plainDev)
         let scratch = try Scratch()
-        let (directory, _) = try twoBackups(scratch, dev: dev)
-        let registry = try withServer { try LocalRegistry() }
-        let version =
-            EngineFacts.version(fromPgConfig: "PostgreSQL " + (try dev.connect().execute("SHOW server_version").scalar ?? "")) ?? ""
-        let base = try pushStandInEngine(to: registry, postgresVersion: version, scratch: scratch)
-        let passwords = scratch.path + "/pw"
-        try FileSystem.writeAtomically(passwords, "Local-1\n")
+        let (directory, _, registry, _, base, passwords) = try backupsAndRegistry(scratch, dev: dev)
         let layout = scratch.path + "/out"
         let arguments = bakeArguments(from: directory, base: base, tags: [], passwords: passwords, dev: dev)
         let result = try bbf(arguments + ["--oci-layout", layout, "--layer-compression", "zstd"], environment: [:], in: scratch)
@@ -172,13 +183,7 @@ struct BakeIntegrationTests {
     func pushAndIdempotence() throws {
         let dev = try Shared.get(Shared.plainDev)
         let scratch = try Scratch()
-        let (directory, newest) = try twoBackups(scratch, dev: dev)
-        let registry = try withServer { try LocalRegistry() }
-        let version =
-            EngineFacts.version(fromPgConfig: "PostgreSQL " + (try dev.connect().execute("SHOW server_version").scalar ?? "")) ?? ""
-        let base = try pushStandInEngine(to: registry, postgresVersion: version, scratch: scratch)
-        let passwords = scratch.path + "/pw"
-        try FileSystem.writeAtomically(passwords, "Local-1\n")
+        let (directory, newest, registry, version, base, passwords) = try backupsAndRegistry(scratch, dev: dev)
         let tags = ["\(registry.host)/dev-data:latest", "\(registry.host)/dev-data:20261201"]
         let arguments = bakeArguments(from: directory, base: base, tags: tags, passwords: passwords, dev: dev)
         let first = try bbf(arguments, environment: [:], in: scratch)
