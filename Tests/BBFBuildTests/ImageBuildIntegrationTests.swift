@@ -30,12 +30,7 @@ struct ImageBuildIntegrationTests {
     static func buildArguments(
         versions: Versions, sources: String, entrypoint: String, engine: ContainerEngine
     ) throws -> (line: String, arguments: [String]) {
-        let lineName = try #require(
-            environment["BBF_TEST_LINE"]
-                ?? versions.lineNames.first { name in
-                    versions.lines[name].map { versions.sources(for: $0).allSatisfy { FileSystem.exists(sources + "/" + $0.file) } }
-                        ?? false
-                }, "no line has all its archives in \(sources)")
+        let lineName = try TestSupport.lineWithArchives(in: sources, versions: versions, environment: environment)
         var arguments = [
             "build", "--root", TestSupport.repositoryRoot, "--line", lineName, "--sources", sources, "--entrypoint-binary", entrypoint,
             "--engine", engine.path, "--repository", repository,

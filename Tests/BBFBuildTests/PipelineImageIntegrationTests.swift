@@ -35,12 +35,7 @@ struct PipelineImageIntegrationTests {
         let sources = try #require(Self.sources)
         let engine = try #require(Self.engine)
         let versions = try TestSupport.realVersions()
-        let lineName = try #require(
-            environment["BBF_TEST_LINE"]
-                ?? versions.lineNames.first { name in
-                    versions.lines[name].map { versions.sources(for: $0).allSatisfy { FileSystem.exists(sources + "/" + $0.file) } }
-                        ?? false
-                }, "no line has all its archives in \(sources)")
+        let lineName = try TestSupport.lineWithArchives(in: sources, versions: versions, environment: environment)
         var arguments = [
             "build", "--root", TestSupport.repositoryRoot, "--target", "pipeline", "--line", lineName, "--sources", sources,
             "--entrypoint-binary", try #require(Self.entrypoint), "--bbf-binary", try #require(Self.bbf), "--engine", engine.path,

@@ -26,6 +26,16 @@ enum TestSupport {
         try layout.loadVersions(LiveRepositoryFiles())
     }
 
+    /// The line the real-build tests build: BBF_TEST_LINE, else the first whose archives are all in `sources`.
+    static func lineWithArchives(in sources: String, versions: Versions, environment: [String: String]) throws -> String {
+        try #require(
+            environment["BBF_TEST_LINE"]
+                ?? versions.lineNames.first { name in
+                    versions.lines[name].map { versions.sources(for: $0).allSatisfy { FileSystem.exists(sources + "/" + $0.file) } }
+                        ?? false
+                }, "no line has all its archives in \(sources)")
+    }
+
     static func fixture() throws -> Versions {
         try Versions.parse(Fixtures.versionsJSON)
     }
