@@ -1,3 +1,4 @@
+import BBFContainer
 import BBFProcess
 
 /// `HEALTHCHECK --start-interval`: during the start period the engine probes
@@ -14,10 +15,7 @@ public enum HealthcheckStartInterval {
     /// Dockerfile with the flag: Docker 25.0 or later. Podman: not until it is
     /// verified (4.3.1 refuses it).
     public static func supported(kind: ContainerEngine.Kind, serverVersion: String?) -> Bool {
-        guard kind == .docker, let serverVersion,
-            let major = Int(serverVersion.prefix { $0.isNumber })
-        else { return false }
-        return major >= 25
+        Engine.Kind(rawValue: kind.rawValue)?.takesHealthStartInterval(serverVersion: serverVersion) ?? false
     }
 
     /// `dockerfile` with the flag added to its HEALTHCHECK instruction;

@@ -14,6 +14,16 @@ public struct Engine: Sendable {
     public enum Kind: String, Equatable, Sendable {
         case docker
         case podman
+
+        /// Whether this engine, its server at `serverVersion`, takes a health
+        /// check's start interval (`HEALTHCHECK --start-interval`, `run
+        /// --health-start-interval`): Docker 25.0 and later. Debian 12's
+        /// docker.io 20.10 and podman 4.3 refuse the flag; podman is not
+        /// counted until a version that takes it is verified.
+        public func takesHealthStartInterval(serverVersion: String?) -> Bool {
+            guard self == .docker, let serverVersion, let major = Int(serverVersion.prefix { $0.isNumber }) else { return false }
+            return major >= 25
+        }
     }
 
     public var kind: Kind
@@ -392,6 +402,11 @@ public struct ContainerSpec: Equatable, Sendable {
     public var environmentNames: [String] = []
     /// `/dev/shm` size (PostgreSQL's parallel queries use it; the engines' default is 64 MB).
     public var shmSize: String?
+    /// `--health-start-interval`: how often the engine probes the image's own
+    /// health check during its start period (Docker 25 and later; see
+    /// `Engine.Kind.takesHealthStartInterval`). Only the interval changes: the
+    /// engine keeps the image's command, interval, timeout and retries.
+    public var healthStartInterval: String?
 
     public init(name: String, image: String) {
         self.name = name
@@ -406,6 +421,7 @@ public struct ContainerSpec: Equatable, Sendable {
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(key)=\(value)"] }
         for key in environmentNames.sorted() { arguments += ["-e", key] }
         if let shmSize { arguments += ["--shm-size", shmSize] }
+        if let healthStartInterval, engine == .docker { arguments += ["--health-start-interval", healthStartInterval] }
         arguments.append(image)
         return arguments
     }

@@ -202,7 +202,9 @@ public final class DevSession {
             image: image, volumeInitialized: volume != nil && (contents?.initialized ?? true) && contents?.empty != true,
             settings: settings,
             passwords: try passwords(), login: login)
-        let plan = UpPlan.make(settings: settings, reference: reference, image: image, firstBoot: firstBoot)
+        let plan = UpPlan.make(
+            settings: settings, reference: reference, image: image, firstBoot: firstBoot,
+            healthStartInterval: engine.kind.takesHealthStartInterval(serverVersion: engineVersion))
         action = UpPlan.action(existing: existing, specHash: plan.specHash, imageID: image.id)
 
         // Every host port is checked before anything is created.

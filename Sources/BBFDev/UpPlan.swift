@@ -38,8 +38,14 @@ public struct UpPlan: Equatable, Sendable {
 
     /// - Parameters:
     ///   - firstBoot: the first-boot variables (passed, but not part of the spec hash).
+    ///   - healthStartInterval: the engine takes `--health-start-interval`
+    ///     (Docker 25+). The image's health check is then probed every second
+    ///     while the server starts, so `docker ps` says healthy within a second of
+    ///     it being ready even for an image built without `--start-interval`.
+    ///     Not part of the spec hash: an engine upgrade alone re-creates nothing.
     public static func make(
-        settings: DevSettings, reference: String, image: ImageInspection, firstBoot: [String: String]
+        settings: DevSettings, reference: String, image: ImageInspection, firstBoot: [String: String],
+        healthStartInterval: Bool = false
     ) -> UpPlan {
         let babelfish = babelfishEnabled(image: image, settings: settings)
         let dataPath = image.environment["PGDATA"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? ImageFacts.dataDirectory
@@ -67,6 +73,7 @@ public struct UpPlan: Equatable, Sendable {
         var secrets = settings.environment
         for (key, value) in firstBoot where secrets[key] == nil { secrets[key] = value }
         spec.environmentNames = secrets.keys.sorted()
+        if healthStartInterval && image.hasHealthcheck { spec.healthStartInterval = "1s" }
         let hash = String(BBFArchive.sha256(of: Array(hashed.utf8)).prefix(32))
         spec.labels = [
             DevLabels.instance: settings.name, DevLabels.volume: settings.volume, DevLabels.image: reference, DevLabels.spec: hash,

@@ -68,6 +68,23 @@ struct DevEngineTests {
         #expect(h.note() == nil, "refresh starts from the image again")
     }
 
+    @Test("On Docker 25+, up has the engine probe the image's own health check every second while the server starts")
+    func healthStartInterval() throws {
+        let h = try harness()
+        let version = h.docker.serverVersion() ?? "(version unknown)"
+        guard let major = Int(version.prefix { $0.isNumber }), major >= 25 else {
+            try Test.cancel("needs Docker 25 or later (docker create --health-start-interval); this engine is \(version)")
+        }
+        try h.mustDev(["up"])
+        let health = try h.docker.must([
+            "inspect", "--format", "{{.Config.Healthcheck.StartInterval}} {{json .Config.Healthcheck.Test}}", h.name,
+        ])
+        #expect(health.hasPrefix("1s "), "the start interval bbf dev set: \(health)")
+        #expect(health.contains("healthcheck"), "the image's own health check command is kept: \(health)")
+        try h.docker.waitHealthy(h.name, seconds: 60)
+        try h.mustDev(["down"])
+    }
+
     @Test("save, refresh, load brings the data back; a save of another PostgreSQL major is refused and changes nothing")
     func saveAndLoad() throws {
         let h = try harness()

@@ -56,6 +56,27 @@ struct UpPlanTests {
         #expect(Set([later.specHash, otherPort.specHash, otherVariable.specHash]).count == 3)
     }
 
+    @Test(
+        "On Docker 25+ the image's health check is probed every second while the server starts; no re-create for it, none on podman or without a health check"
+    )
+    func healthStartInterval() throws {
+        let settings = try self.settings()
+        let image = engineImage()
+        let plain = UpPlan.make(settings: settings, reference: "r:1", image: image, firstBoot: [:])
+        let current = UpPlan.make(settings: settings, reference: "r:1", image: image, firstBoot: [:], healthStartInterval: true)
+        #expect(!plain.spec.createArguments(engine: .docker).contains("--health-start-interval"))
+        let arguments = current.spec.createArguments(engine: .docker)
+        let flag = try #require(arguments.firstIndex(of: "--health-start-interval"), "\(arguments)")
+        #expect(arguments[flag + 1] == "1s")
+        #expect(arguments.last == "r:1", "the flag goes before the image")
+        #expect(current.specHash == plain.specHash, "an engine upgrade alone must not re-create the container")
+        #expect(!current.spec.createArguments(engine: .podman).contains("--health-start-interval"), "podman 4 refuses the flag")
+        var unchecked = image
+        unchecked.hasHealthcheck = false
+        let none = UpPlan.make(settings: settings, reference: "r:1", image: unchecked, firstBoot: [:], healthStartInterval: true)
+        #expect(none.spec.healthStartInterval == nil, "an image without a health check gets none made up")
+    }
+
     @Test("A plain PostgreSQL image publishes no TDS port")
     func plainPostgres() throws {
         let plan = UpPlan.make(

@@ -55,6 +55,13 @@ public struct DockerEngine: Sendable {
         return result.standardOutput
     }
 
+    /// The daemon's version (`docker version`), nil when it does not say.
+    public func serverVersion() -> String? {
+        guard let result = try? run(["version", "--format", "{{.Server.Version}}"]), result.status.isSuccess else { return nil }
+        let version = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        return version.isEmpty ? nil : version
+    }
+
     /// Waits until the container's health check says healthy (or fails).
     public func waitHealthy(_ container: String, seconds: Double = 180) throws {
         var last = ""
