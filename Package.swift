@@ -99,7 +99,7 @@ let package = Package(
         ),
 
         // Benchmarks (figures and ratios; never timed assertions in tests).
-        .executableTarget(name: "bbf-bench", dependencies: ["BBFSystem", "BBFEntrypoint"]),
+        .executableTarget(name: "bbf-bench", dependencies: ["BBFContainer", "BBFSystem", "BBFEntrypoint", "TDSClient"]),
         .executableTarget(
             name: "bbf-pipeline-bench",
             dependencies: ["BBFContainer", "BBFImage", "BBFPipeline", "BBFProcess", "BBFSystem", "PostgresClient", "TDSClient"]),

@@ -10,20 +10,27 @@ import BBFSystem
 //   2. first-boot phases, relaxed vs strict durability (3: with Babelfish)
 //   3a. a Babelfish first boot: full initialization, template copy and the
 //      anchor's sequence (docker-babelfishpg's start.sh steps), with ratios
-//   3. health check latency, binary size
-//   4. the TLS certificate: in-process generation (first boot), the checks of
+//   4. health check latency, binary size
+//   5. the TLS certificate: in-process generation (first boot), the checks of
 //      a later boot, and the openssl shell-out it replaces
+//   6. with --image: the image in a container engine, run to the first TDS
+//      answer and to healthy, with and without a health start interval
 //
 // Usage: bbf-bench [--postgres-bin DIR] [--babelfish-home DIR] [--runs N] [--boots N]
+//                  [--image REF [--engine PATH] [--image-only]]
 
 struct Options {
     var postgresBin: String?
     var babelfishHome: String?
     var runs = 200
     var boots = 3
+    var image: String?
+    var engine: String?
+    var imageOnly = false
 }
 
-let usage = "usage: bbf-bench [--postgres-bin DIR] [--babelfish-home PREFIX] [--runs N] [--boots N]"
+let usage =
+    "usage: bbf-bench [--postgres-bin DIR] [--babelfish-home PREFIX] [--runs N] [--boots N] [--image REF [--engine PATH] [--image-only]]"
 
 func parseOptions() -> Options {
     var options = Options()
@@ -36,16 +43,26 @@ func parseOptions() -> Options {
         return number
     }
     while let flag = arguments.popFirst() {
+        if flag == "--image-only" {
+            options.imageOnly = true
+            continue
+        }
         let value = arguments.popFirst()
         switch (flag, value) {
         case ("--postgres-bin", let v?): options.postgresBin = v
         case ("--babelfish-home", let v?): options.babelfishHome = v
         case ("--runs", let v?): options.runs = count(flag, v)
         case ("--boots", let v?): options.boots = count(flag, v)
+        case ("--image", let v?): options.image = v
+        case ("--engine", let v?): options.engine = v
         default:
             print(usage)
             exit(2)
         }
+    }
+    if options.image == nil && (options.imageOnly || options.engine != nil) {
+        print("bbf-bench: --image-only and --engine need --image REF\n\(usage)")
+        exit(2)
     }
     return options
 }
@@ -105,6 +122,10 @@ func installation(bin: String, babelfish: Bool, option: String) -> PostgresInsta
 }
 
 let options = parseOptions()
+if options.imageOnly, let image = options.image {
+    containerStart(image: image, engineOption: options.engine, boots: options.boots)
+    exit(0)
+}
 let entrypoint = FileSystem.builtExecutable(named: "bbf-entrypoint")
 guard FileSystem.exists(entrypoint) else { fail("no \(entrypoint): build it first (swift build -c release --static-swift-stdlib)") }
 let plainBin: String =
@@ -446,3 +467,7 @@ if let openssl = findExecutable("openssl", path: "/usr/bin:/bin:/usr/local/bin")
 }
 _ = initMs
 Cleanup.run()
+if let image = options.image {
+    print("")
+    containerStart(image: image, engineOption: options.engine, boots: options.boots)
+}

@@ -1,3 +1,4 @@
+import BBFContainer
 import BBFProcess
 import BBFSystem
 import Foundation
@@ -98,41 +99,22 @@ struct DeveloperSide {
         let name = "bench-dev-\(getpid())"
         let volume = "bench-volume-\(getpid())"
         let port = try Network.freeLoopbackPort()
+        let engine = Engine(kind: .docker, executable: docker, environment: environment)
         defer {
-            _ = try? ToolProcess.run(docker, ["rm", "-f", "-v", name], environment: environment)
-            _ = try? ToolProcess.run(docker, ["volume", "rm", "-f", volume], environment: environment)
+            try? engine.remove(name, force: true)
+            try? engine.volumeRemove(volume)
         }
-        let runStarted = Date()
-        try Self.check(
-            ToolProcess.run(
-                docker, ["run", "-d", "--name", name, "-v", "\(volume):\(dataDirectory)", "-p", "127.0.0.1:\(port):1433", reference],
-                environment: environment))
-        var firstAnswer: Double?
-        var healthy: Double?
-        let deadline = Date().addingTimeInterval(180)
-        while Date() < deadline, firstAnswer == nil || healthy == nil {
-            if firstAnswer == nil,
-                (try? TDSConnection(host: "127.0.0.1", port: port, user: login, password: password, application: "bench").execute(
-                    "SELECT 1")) != nil
-            {
-                firstAnswer = Date().timeIntervalSince(runStarted)
-            }
-            if healthy == nil,
-                let state = try? ToolProcess.run(docker, ["inspect", "-f", "{{.State.Health.Status}}", name], environment: environment),
-                state.output.trimmingCharacters(in: .whitespacesAndNewlines) == "healthy"
-            {
-                healthy = Date().timeIntervalSince(runStarted)
-            }
-            usleep(20_000)
-        }
-        guard let firstAnswer else {
-            let logs = (try? ToolProcess.run(docker, ["logs", "--tail", "20", name], environment: environment))
-            throw BenchError("\(reference) gave no TDS answer within 180 s: \(logs?.standardError ?? "")")
+        var spec = ContainerSpec(name: name, image: reference)
+        spec.volumes = [.init(volume: volume, path: dataDirectory)]
+        spec.ports = [.init(hostAddress: "127.0.0.1", hostPort: port, containerPort: 1433)]
+        let timing = try StartTiming.measure(engine: engine, spec: spec) {
+            (try? TDSConnection(host: "127.0.0.1", port: port, user: login, password: password, application: "bench").execute("SELECT 1"))
+                != nil
         }
         return Figures(
             pull: pull, layersPulled: progress.filter { $0.hasSuffix("Pull complete") }.count,
             layersPresent: progress.filter { $0.hasSuffix("Already exists") }.count, pulledBytes: pulled, volumeCopy: volumeCopy,
-            emptyRun: emptyRun, firstAnswer: firstAnswer, healthy: healthy)
+            emptyRun: emptyRun, firstAnswer: timing.firstAnswer, healthy: timing.healthy)
     }
 
     /// Seconds for `docker run --rm` of /bin/true with a new named volume on PGDATA.
