@@ -174,7 +174,7 @@ public struct ImageSizeComparison: Equatable, Sendable {
         func megabytes(_ bytes: Int) -> String { "\(Int((Double(bytes) / 1_000_000).rounded())) MB" }
         func times(_ value: Double) -> String { String(format: "%.2f", value) }
         return [
-            "size comparison (same base image, same compiled sources):",
+            "size comparison (same base image, same sources; the anchor-like compiled and packaged as docker-babelfishpg does):",
             "  engine image        \(megabytes(engine))",
             "  anchor-like image   \(megabytes(anchorLike))",
             "  engine / anchor-like: \(times(ratio))×; above the shared base image (\(megabytes(sharedBase))): \(megabytes(engine - sharedBase)) vs \(megabytes(anchorLike - sharedBase)), \(times(ratioAboveBase))×",

@@ -44,6 +44,8 @@ public struct DockerfileRenderer: Sendable {
         dumpToolsStage(&writer)
         bbfStages(&writer)
         pipelineStage(&writer)
+        engineStage(&writer, compile: .anchor)
+        extensionsStage(&writer, compile: .anchor)
         anchorLikeStage(&writer)
         runtimeStage(&writer)
         return writer.text

@@ -47,28 +47,56 @@ extension DockerfileRenderer {
         writer.run(steps)
     }
 
-    func engineStage(_ writer: inout DockerfileWriter) {
-        writer.stage(
-            "engine: PostgreSQL \(line.postgres) modified for Babelfish, with contrib (uuid-ossp is needed at run time).\nOfficial configure flags plus --with-openssl; never --with-extra-version (it breaks sys.get_host_os())."
-        )
-        writer.instruction("FROM builder AS engine")
+    /// Which compile a pair of engine and extensions stages is.
+    enum Compile {
+        /// This image's: the configure defaults (-O2, no debug information).
+        case release
+        /// docker-babelfishpg's, for the anchor-like comparison only:
+        /// `CFLAGS="-ggdb"` (which replaces configure's -O2) and `--enable-debug`;
+        /// the extensions inherit the flags through PGXS.
+        case anchor
+
+        var engineStage: String { self == .release ? "engine" : "anchor-engine" }
+        var extensionsStage: String { self == .release ? "extensions" : "anchor-extensions" }
+    }
+
+    func engineStage(_ writer: inout DockerfileWriter, compile: Compile = .release) {
+        switch compile {
+        case .release:
+            writer.stage(
+                "engine: PostgreSQL \(line.postgres) modified for Babelfish, with contrib (uuid-ossp is needed at run time).\nOfficial configure flags plus --with-openssl; never --with-extra-version (it breaks sys.get_host_os())."
+            )
+        case .anchor:
+            writer.stage(
+                "anchor-engine: for size comparison only (the anchor-like stage). The engine compiled as docker-babelfishpg\ncompiles it: configure CFLAGS=\"-ggdb\" --enable-debug (debug information; a CFLAGS given to configure replaces\nits -O2) and the same flags as the engine stage."
+            )
+        }
+        writer.instruction("FROM builder AS \(compile.engineStage)")
         writer.instruction("COPY --from=sources /src/engine /src/engine")
         writer.instruction("WORKDIR /src/engine")
-        writer.run([
-            DockerfileWriter.wrapped("./configure --prefix=\(ImageLayout.prefix)", ImageLayout.configureFlags),
-            "make -j\"$(nproc)\"",
-            "make install",
-        ])
+        let configure =
+            compile == .release
+            ? DockerfileWriter.wrapped("./configure --prefix=\(ImageLayout.prefix)", ImageLayout.configureFlags)
+            : DockerfileWriter.wrapped(
+                "./configure CFLAGS='-ggdb' --prefix=\(ImageLayout.prefix)", ["--enable-debug"] + ImageLayout.configureFlags)
+        writer.run([configure, "make -j\"$(nproc)\"", "make install"])
         writer.run(["make -C contrib -j\"$(nproc)\"", "make -C contrib install"])
     }
 
-    func extensionsStage(_ writer: inout DockerfileWriter) {
+    func extensionsStage(_ writer: inout DockerfileWriter, compile: Compile = .release) {
         let include = "\(ImageLayout.antlrPrefix)/include/antlr4-runtime"
         let lib = "\(ImageLayout.antlrPrefix)/lib"
-        writer.stage(
-            "extensions: babelfishpg_money, _common, _tds and _tsql, in that order. The tsql Makefile\nexports the ANTLR paths, so they are also given on the make command line."
-        )
-        writer.instruction("FROM engine AS extensions")
+        switch compile {
+        case .release:
+            writer.stage(
+                "extensions: babelfishpg_money, _common, _tds and _tsql, in that order. The tsql Makefile\nexports the ANTLR paths, so they are also given on the make command line."
+            )
+        case .anchor:
+            writer.stage(
+                "anchor-extensions: for size comparison only. The extensions stage's steps on the anchor-engine stage, so\nthey compile with its CFLAGS (PGXS takes them from pg_config), as docker-babelfishpg's do."
+            )
+        }
+        writer.instruction("FROM \(compile.engineStage) AS \(compile.extensionsStage)")
         writer.instruction("COPY --from=antlr \(ImageLayout.antlrStaging)\(ImageLayout.antlrPrefix)/ \(ImageLayout.antlrPrefix)/")
         writer.instruction("COPY --from=sources /src/extensions /src/extensions")
         writer.instruction(

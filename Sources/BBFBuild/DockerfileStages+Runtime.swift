@@ -53,16 +53,17 @@ extension DockerfileRenderer {
     /// list does not have (the same names on Debian 12 and Ubuntu 22.04/24.04).
     static let anchorExtraPackages = ["libpam0g", "openssl", "unixodbc", "uuid"]
 
-    /// For comparison only (`bbf build --compare-anchor`): the same compiled
-    /// sources packaged the way docker-babelfishpg's run stage packages them.
+    /// For comparison only (`bbf build --compare-anchor`): the same sources
+    /// compiled with docker-babelfishpg's flags and packaged the way its run
+    /// stage packages them.
     func anchorLikeStage(_ writer: inout DockerfileWriter) {
         let prefix = ImageLayout.prefix
         writer.stage(
-            "anchor-like: for size comparison only (bbf build --compare-anchor; never published). The same compiled sources\npackaged the way docker-babelfishpg's run stage packages its build: the install tree as make install left it\n(headers, static libraries, PGXS, translations, symbol tables), its run-time package list (plus the\nlibraries this build's PostGIS and linked servers load) installed with apt update and the package lists kept.\ndocker-babelfishpg also compiles with CFLAGS=-ggdb (debug information, no -O2), which this stage does not\nreproduce: its own image is larger still. No template cluster, entrypoint or locales."
+            "anchor-like: for size comparison only (bbf build --compare-anchor; never published). The same sources built and\npackaged the way docker-babelfishpg builds and packages them: the engine and extensions compiled with its flags\n(anchor-engine, anchor-extensions), the install tree as make install left it (headers, static libraries, PGXS,\ntranslations, debug information), its run-time package list (plus the libraries this build's PostGIS and linked\nservers load) installed with apt update and the package lists kept. pg_hint_plan, PostGIS and the ANTLR runtime\nare this build's own optimized ones (the anchor has no PostGIS or pg_hint_plan, and builds ANTLR without\noptimization): that makes the comparison conservative. No template cluster, entrypoint or locales."
         )
         writer.instruction("FROM ${RUNTIME_IMAGE} AS anchor-like")
         writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
-        writer.instruction("COPY --from=extensions \(prefix) \(prefix)")
+        writer.instruction("COPY --from=\(Compile.anchor.extensionsStage) \(prefix) \(prefix)")
         writer.instruction("COPY --from=pg-hint-plan \(Self.pgHintPlanStaging)\(prefix)/ \(prefix)/")
         if spatialTypes { writer.instruction("COPY --from=postgis \(Self.postgisStaging)\(prefix)/ \(prefix)/") }
         writer.comment(

@@ -4,7 +4,7 @@ public enum ImageTarget: String, Equatable, Sendable, CaseIterable {
     case engine
     /// The pipeline image (`bbf backup`, `bbf bake`): the `pipeline` stage.
     case pipeline
-    /// The same build packaged the way docker-babelfishpg packages it, for
+    /// The same sources compiled and packaged the way docker-babelfishpg does, for
     /// `bbf build --compare-anchor`'s size comparison: the `anchor-like` stage.
     case anchorLike = "anchor-like"
 

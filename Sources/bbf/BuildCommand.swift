@@ -13,7 +13,7 @@ struct BuildCommand: ParsableCommand {
     @OptionGroup var repository: RepositoryOptions
     @Option(
         help:
-            "What to build: engine (PostgreSQL + Babelfish + bbf-entrypoint), pipeline (the engine plus bbf_dump, bbf_dumpall, bbf, the AWS CLI and skopeo, for bbf backup and bbf bake) or anchor-like (this build packaged as docker-babelfishpg packages it, for size comparison)."
+            "What to build: engine (PostgreSQL + Babelfish + bbf-entrypoint), pipeline (the engine plus bbf_dump, bbf_dumpall, bbf, the AWS CLI and skopeo, for bbf backup and bbf bake) or anchor-like (the same sources compiled and packaged as docker-babelfishpg does, for size comparison)."
     )
     var target: ImageTarget = .engine
     @Option(help: "The line (default: versions.json defaultLine).") var line: String?
@@ -40,7 +40,7 @@ struct BuildCommand: ParsableCommand {
     var engine: EngineArgument?
     @Flag(
         help:
-            "Also build the anchor-like image (this build packaged the way docker-babelfishpg packages it; tagged <repository>-anchor-like) and print both sizes and their ratio."
+            "Also build the anchor-like image (the same sources compiled and packaged the way docker-babelfishpg does; tagged <repository>-anchor-like) and print both sizes and their ratio."
     ) var compareAnchor = false
     @Flag(help: "Build without the engine's cache.") var noCache = false
     @Flag(help: "Stage the build context and print the exact command without running it.") var dryRun = false

@@ -221,7 +221,7 @@ struct BuildPlanTests {
         #expect(abs(comparison.ratioAboveBase - 151.0 / 283.0) < 0.0001)
         #expect(
             comparison.lines == [
-                "size comparison (same base image, same compiled sources):",
+                "size comparison (same base image, same sources; the anchor-like compiled and packaged as docker-babelfishpg does):",
                 "  engine image        268 MB",
                 "  anchor-like image   400 MB",
                 "  engine / anchor-like: 0.67×; above the shared base image (117 MB): 151 MB vs 283 MB, 0.53×",

@@ -145,7 +145,17 @@ struct DockerfileFidelityTests {
             ), "dpkg leaves documentation out before the run-time packages are installed")
         let anchor = try #require(Self.stage("anchor-like", in: text))
         #expect(text.contains("FROM ${RUNTIME_IMAGE} AS anchor-like"))
-        #expect(anchor.contains("COPY --from=extensions /opt/babelfish /opt/babelfish"), "the untrimmed, unstripped tree")
+        #expect(anchor.contains("COPY --from=anchor-extensions /opt/babelfish /opt/babelfish"), "the untrimmed, unstripped tree")
+        let anchorEngine = try #require(Self.stage("anchor-engine", in: text))
+        #expect(text.contains("FROM builder AS anchor-engine"))
+        #expect(
+            anchorEngine.contains("./configure CFLAGS='-ggdb' --prefix=/opt/babelfish \\\n        --enable-debug \\\n        --with-ldap"),
+            "docker-babelfishpg's compile: -ggdb instead of configure's -O2, and --enable-debug")
+        let anchorExtensions = try #require(Self.stage("anchor-extensions", in: text))
+        #expect(text.contains("FROM anchor-engine AS anchor-extensions"), "the extensions take the anchor engine's flags through PGXS")
+        #expect(anchorExtensions.contains("make -C babelfishpg_tsql install"))
+        let engine = try #require(Self.stage("engine", in: text))
+        #expect(!engine.contains("-ggdb") && !engine.contains("--enable-debug"), "the engine image's own compile keeps configure's -O2")
         #expect(anchor.contains("COPY --from=postgis /opt/postgis-install/opt/babelfish/ /opt/babelfish/"))
         #expect(!anchor.contains("strip"))
         #expect(!anchor.contains("rm -rf /var/lib/apt/lists"), "docker-babelfishpg keeps the package lists")

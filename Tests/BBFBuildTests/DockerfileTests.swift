@@ -124,8 +124,8 @@ struct DockerfileTests {
     /// The stages of the committed files (every distribution there has spatialTypes on and every line cultures).
     static let stages = [
         "builder", "archives-download", "archives-context", "archives", "antlr", "sources", "engine", "extensions", "pg-hint-plan",
-        "postgis", "install", "entrypoint-swift", "entrypoint-context", "entrypoint", "entrypoint-stripped", "locales", "engine-runtime", "dump-tools",
-        "bbf-swift", "bbf-context", "bbf", "pipeline", "anchor-like", "runtime",
+        "postgis", "install", "entrypoint-swift", "entrypoint-context", "entrypoint", "entrypoint-stripped", "locales", "engine-runtime",
+        "dump-tools", "bbf-swift", "bbf-context", "bbf", "pipeline", "anchor-engine", "anchor-extensions", "anchor-like", "runtime",
     ]
 
     @Test("the dump tools are the engine's pg_dump, renamed as BabelfishDump.spec does, and must report the line's version")

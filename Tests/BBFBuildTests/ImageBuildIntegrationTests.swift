@@ -165,9 +165,17 @@ struct ImageBuildIntegrationTests {
         #expect(trimmed.split(separator: "\n").last == "copyright", "only the copyright of a run-time package's docs: \(trimmed)")
         let anchor = try shell(
             "\(Self.repository)-anchor-like:\(lineName)",
-            "test -d /opt/babelfish/include && echo headers; ls /var/lib/apt/lists | grep -c Packages; /opt/babelfish/bin/postgres --version"
+            "test -d /opt/babelfish/include && echo headers; ls /var/lib/apt/lists | grep -c Packages; /opt/babelfish/bin/postgres --version; "
+                + "grep -q -a .debug_info /opt/babelfish/bin/postgres && echo debug-information; /opt/babelfish/bin/pg_config --cflags"
         )
         #expect(anchor.contains("headers"), "the anchor-like tree is the untrimmed one: \(anchor)")
+        #expect(anchor.contains("debug-information"), "compiled as docker-babelfishpg compiles (-ggdb): \(anchor)")
+        #expect(
+            anchor.contains("-ggdb") && !anchor.contains("-O2"), "docker-babelfishpg's CFLAGS, which replace configure's -O2: \(anchor)")
+        let engineTree = try shell(
+            "\(Self.repository):\(lineName)",
+            "grep -q -a .debug_info /opt/babelfish/bin/postgres || echo none; /opt/babelfish/bin/pg_config --cflags")
+        #expect(engineTree.contains("none") && engineTree.contains("-O2"), "the engine image's own compile: \(engineTree)")
         #expect(anchor.contains("postgres (PostgreSQL)"), "\(anchor)")
     }
 }

@@ -551,15 +551,77 @@ ENTRYPOINT ["bbf"]
 CMD ["--help"]
 
 # ----------------------------------------------------------------------------
-# anchor-like: for size comparison only (bbf build --compare-anchor; never published). The same compiled sources
-# packaged the way docker-babelfishpg's run stage packages its build: the install tree as make install left it
-# (headers, static libraries, PGXS, translations, symbol tables), its run-time package list (plus the
-# libraries this build's PostGIS and linked servers load) installed with apt update and the package lists kept.
-# docker-babelfishpg also compiles with CFLAGS=-ggdb (debug information, no -O2), which this stage does not
-# reproduce: its own image is larger still. No template cluster, entrypoint or locales.
+# anchor-engine: for size comparison only (the anchor-like stage). The engine compiled as docker-babelfishpg
+# compiles it: configure CFLAGS="-ggdb" --enable-debug (debug information; a CFLAGS given to configure replaces
+# its -O2) and the same flags as the engine stage.
+FROM builder AS anchor-engine
+COPY --from=sources /src/engine /src/engine
+WORKDIR /src/engine
+RUN set -eux; ./configure CFLAGS='-ggdb' --prefix=/opt/babelfish \
+        --enable-debug \
+        --with-ldap \
+        --with-libxml \
+        --with-pam \
+        --with-uuid=ossp \
+        --enable-nls \
+        --with-libxslt \
+        --with-icu \
+        --with-openssl; \
+    make -j"$(nproc)"; \
+    make install
+RUN set -eux; make -C contrib -j"$(nproc)"; \
+    make -C contrib install
+
+# ----------------------------------------------------------------------------
+# anchor-extensions: for size comparison only. The extensions stage's steps on the anchor-engine stage, so
+# they compile with its CFLAGS (PGXS takes them from pg_config), as docker-babelfishpg's do.
+FROM anchor-engine AS anchor-extensions
+COPY --from=antlr /opt/antlr-install/usr/local/ /usr/local/
+COPY --from=sources /src/extensions /src/extensions
+ENV PG_CONFIG=/opt/babelfish/bin/pg_config \
+    PG_SRC=/src/engine \
+    ANTLR4_JAVA_BIN=/usr/bin/java \
+    ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime \
+    ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib
+WORKDIR /src/extensions/contrib
+# The server loads the ANTLR runtime from its own lib directory.
+RUN set -eux; cp -a /usr/local/lib/libantlr4-runtime.so.4.9.3 /opt/babelfish/lib/
+RUN set -eux; make -C babelfishpg_money -j"$(nproc)"; \
+    make -C babelfishpg_money install
+# -DENABLE_SPATIAL_TYPES: the geometry and geography types (their functions call PostGIS's library), as upstream CI
+# builds babelfishpg_common and babelfishpg_tsql (distributions.ubuntu-24.04.spatialTypes).
+RUN set -eux; PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_common -j"$(nproc)"; \
+    PG_CPPFLAGS='-DENABLE_SPATIAL_TYPES' make -C babelfishpg_common install
+RUN set -eux; make -C babelfishpg_tds -j"$(nproc)"; \
+    make -C babelfishpg_tds install
+# babelfishpg_tsql/antlr first: a parallel clean build of tsql races otherwise.
+WORKDIR /src/extensions/contrib/babelfishpg_tsql/antlr
+RUN set -eux; cmake -Wno-dev .; \
+    make -j"$(nproc)" all
+WORKDIR /src/extensions/contrib
+# babelfishpg_tsql builds with -Werror; Ubuntu 24.04 LTS (noble)'s compiler needs COPT=-Wno-error=maybe-uninitialized -fcommon -Wno-error=address and CPPFLAGS+=-Wno-error=overloaded-virtual
+# (versions.json distributions.ubuntu-24.04.compilerFlags).
+# Linked servers: -DENABLE_TDS_LIB and FreeTDS's libsybdb, as upstream CI builds babelfishpg_tsql
+# (distributions.ubuntu-24.04.linkedServers; installed here so the stages above keep their cache).
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        freetds-dev; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+RUN set -eux; PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql -j"$(nproc)" cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon -Wno-error=address' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"; \
+    PG_CPPFLAGS='-I/usr/include -DENABLE_TDS_LIB -DENABLE_SPATIAL_TYPES' SHLIB_LINK='-lsybdb' make -C babelfishpg_tsql install cmake="$(command -v cmake)" ANTLR4_RUNTIME_INCLUDE_DIR=/usr/local/include/antlr4-runtime ANTLR4_RUNTIME_LIB_DIR=/usr/local/lib ANTLR4_JAVA_BIN=/usr/bin/java COPT='-Wno-error=maybe-uninitialized -fcommon -Wno-error=address' CPPFLAGS="$("$PG_CONFIG" --cppflags) -Wno-error=overloaded-virtual"
+
+# ----------------------------------------------------------------------------
+# anchor-like: for size comparison only (bbf build --compare-anchor; never published). The same sources built and
+# packaged the way docker-babelfishpg builds and packages them: the engine and extensions compiled with its flags
+# (anchor-engine, anchor-extensions), the install tree as make install left it (headers, static libraries, PGXS,
+# translations, debug information), its run-time package list (plus the libraries this build's PostGIS and linked
+# servers load) installed with apt update and the package lists kept. pg_hint_plan, PostGIS and the ANTLR runtime
+# are this build's own optimized ones (the anchor has no PostGIS or pg_hint_plan, and builds ANTLR without
+# optimization): that makes the comparison conservative. No template cluster, entrypoint or locales.
 FROM ${RUNTIME_IMAGE} AS anchor-like
 ARG DEBIAN_FRONTEND=noninteractive
-COPY --from=extensions /opt/babelfish /opt/babelfish
+COPY --from=anchor-extensions /opt/babelfish /opt/babelfish
 COPY --from=pg-hint-plan /opt/pg-hint-plan-install/opt/babelfish/ /opt/babelfish/
 COPY --from=postgis /opt/postgis-install/opt/babelfish/ /opt/babelfish/
 # apt configured as in docker-babelfishpg's base (Ubuntu's container image): package lists kept gzip-compressed,
