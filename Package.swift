@@ -102,7 +102,9 @@ let package = Package(
         .executableTarget(name: "bbf-bench", dependencies: ["BBFContainer", "BBFSystem", "BBFEntrypoint", "TDSClient"]),
         .executableTarget(
             name: "bbf-pipeline-bench",
-            dependencies: ["BBFContainer", "BBFImage", "BBFPipeline", "BBFProcess", "BBFSystem", "PostgresClient", "TDSClient"]),
+            dependencies: [
+                "BBFContainer", "BBFImage", "BBFPipeline", "BBFProcess", "BBFSystem", "BBFTestSupport", "PostgresClient", "TDSClient",
+            ]),
 
         .testTarget(
             name: "BBFEntrypointTests",

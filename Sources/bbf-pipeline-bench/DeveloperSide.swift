@@ -1,6 +1,7 @@
 import BBFContainer
 import BBFProcess
 import BBFSystem
+import BBFTestSupport
 import Foundation
 import TDSClient
 
@@ -19,38 +20,19 @@ struct DeveloperSide {
     var environment: [String: String]
     var registry: String
     var engineBase: String
-    private let server: ChildProcess
+    /// Debian's docker-registry on loopback (plain HTTP), the one the tests use;
+    /// it ends with this value, or at exit (also on fail()'s).
+    private let server: LocalRegistry
 
-    /// Starts Debian's docker-registry on loopback (plain HTTP) and pushes the
-    /// engine image there with docker, so that what follows measures a day's
-    /// snapshot rather than the first download.
-    init(engineImage: String, docker: String, registryBinary: String, work: String) throws {
+    /// Starts the registry and pushes the engine image there with docker, so
+    /// that what follows measures a day's snapshot rather than the first download.
+    init(engineImage: String, docker: String) throws {
         self.docker = docker
         var environment = ProcessInfo.processInfo.environment
         environment["DOCKER_CLI_HINTS"] = "false"
         self.environment = environment
-        let port = try Network.freeLoopbackPort()
-        registry = "127.0.0.1:\(port)"
-        let config = work + "/registry.yml"
-        try """
-        version: 0.1
-        log:
-          level: warn
-        storage:
-          filesystem:
-            rootdirectory: \(work)/registry
-        http:
-          addr: \(registry)
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        // A parent-death signal ends the registry with the bench, also on fail()'s exit.
-        server = try ChildProcess.spawn(
-            executable: registryBinary, arguments: ["serve", config], environment: ["PATH": "/usr/bin:/bin"], stdin: .null, stdout: .null,
-            stderr: .null)
-        let deadline = Date().addingTimeInterval(20)
-        while !Network.isListening(host: "127.0.0.1", port: port) {
-            guard Date() < deadline else { throw BenchError("docker-registry did not listen on \(registry)") }
-            usleep(50_000)
-        }
+        server = try LocalRegistry()
+        registry = server.host
         engineBase = registry + "/bench-engine:base"
         // docker push, not skopeo: Docker skips a pull whose image it already has
         // (so it would learn nothing), but records each layer's registry digest when
@@ -59,11 +41,9 @@ struct DeveloperSide {
         try Self.check(ToolProcess.run(docker, ["push", "-q", engineBase], environment: environment))
     }
 
-    /// Stops the registry and untags what the bench pulled from it (the layers
-    /// stay while the engine image uses them).
+    /// Untags what the bench pulled from the registry (the layers stay while
+    /// the engine image uses them); the registry itself ends with this value.
     func stop() {
-        server.send(SIGTERM)
-        server.wait()
         let listed = try? ToolProcess.run(docker, ["images", "--format", "{{.Repository}}:{{.Tag}}"], environment: environment)
         let pulled = (listed?.output ?? "").split(separator: "\n").map(String.init).filter { $0.hasPrefix(registry + "/") }
         if !pulled.isEmpty { _ = try? ToolProcess.run(docker, ["rmi"] + pulled, environment: environment) }

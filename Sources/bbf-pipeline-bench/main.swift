@@ -41,6 +41,9 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+let usage =
+    "usage: bbf-pipeline-bench --babelfish-home PREFIX [--size-mb N] [--jobs 1,2,4] [--work-dir DIR] [--keep] [--engine-image REF [--docker PATH]]"
+
 func parse() -> Options {
     var options = Options()
     var arguments = Array(CommandLine.arguments.dropFirst())[...]
@@ -48,6 +51,10 @@ func parse() -> Options {
         if flag == "--keep" {
             options.keep = true
             continue
+        }
+        if flag == "--help" || flag == "-h" {
+            print(usage)
+            exit(0)
         }
         guard let value = arguments.popFirst() else { fail("\(flag) needs a value") }
         switch flag {
@@ -57,14 +64,10 @@ func parse() -> Options {
         case "--work-dir": options.work = value
         case "--engine-image": options.engineImage = value
         case "--docker": options.docker = value
-        default: fail("unknown option \(flag)")
+        default: fail("unknown option \(flag)\n\(usage)")
         }
     }
-    guard !options.home.isEmpty else {
-        fail(
-            "usage: bbf-pipeline-bench --babelfish-home PREFIX [--size-mb N] [--jobs 1,2,4] [--work-dir DIR] [--keep] [--engine-image REF [--docker PATH]]"
-        )
-    }
+    guard !options.home.isEmpty else { fail(usage) }
     guard FileManager.default.isExecutableFile(atPath: options.home + "/bin/bbf_dump") else {
         fail("--babelfish-home \(options.home) has no bin/bbf_dump: give a Babelfish build with the dump tools")
     }
@@ -223,8 +226,7 @@ var developer: DeveloperSide?
 if let engineImage = options.engineImage {
     do {
         let started = now()
-        developer = try DeveloperSide(
-            engineImage: engineImage, docker: options.docker, registryBinary: "/usr/bin/docker-registry", work: work)
+        developer = try DeveloperSide(engineImage: engineImage, docker: options.docker)
         print("  engine image \(engineImage) pushed to the loopback registry with docker push (setup, \(seconds(now() - started)))")
     } catch {
         fail("cannot set up the developer side: \(error)")
