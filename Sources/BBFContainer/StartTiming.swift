@@ -44,7 +44,7 @@ public struct StartTiming: Equatable, Sendable {
                 if let state, !state.isRunning {
                     throw ContainerError(
                         .engine,
-                        "\(spec.name) stopped (\(state.status), exit \(state.exitCode)) before it answered: \(engine.logs(spec.name, tail: 20))"
+                        "\(spec.name) stopped (\(state.status), exit \(state.exitCode)) before it \(firstAnswer == nil ? "answered" : "was healthy"): \(engine.logs(spec.name, tail: 20))"
                     )
                 }
             }
