@@ -2,11 +2,8 @@ import BBFContainer
 
 /// The program that builds images: docker (with BuildKit) or podman.
 public struct ContainerEngine: Equatable, Sendable {
-    /// Which command-line interface the engine speaks.
-    public enum Kind: String, Equatable, Sendable, CaseIterable {
-        case docker
-        case podman
-    }
+    /// Which command-line interface the engine speaks: the engine driver's own kind.
+    public typealias Kind = Engine.Kind
 
     public var kind: Kind
     /// The executable's path.
@@ -25,7 +22,7 @@ public struct ContainerEngine: Equatable, Sendable {
         let chosen = (requested ?? environment["BBF_CONTAINER_ENGINE"]).flatMap { $0.isEmpty ? nil : $0 }
         do {
             let engine = try Engine.locate(requested: chosen, environment: environment)
-            return ContainerEngine(kind: engine.kind == .podman ? .podman : .docker, path: engine.executable)
+            return ContainerEngine(kind: engine.kind, path: engine.executable)
         } catch {
             throw BuildToolError(
                 .containerEngine, error.message + " bbf build needs Docker 20.10+ with BuildKit, or podman 4+ (buildah 1.28+).")

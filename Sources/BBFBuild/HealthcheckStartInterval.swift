@@ -15,7 +15,7 @@ public enum HealthcheckStartInterval {
     /// Dockerfile with the flag: Docker 25.0 or later. Podman: not until it is
     /// verified (4.3.1 refuses it).
     public static func supported(kind: ContainerEngine.Kind, serverVersion: String?) -> Bool {
-        Engine.Kind(rawValue: kind.rawValue)?.takesHealthStartInterval(serverVersion: serverVersion) ?? false
+        kind.takesHealthStartInterval(serverVersion: serverVersion)
     }
 
     /// `dockerfile` with the flag added to its HEALTHCHECK instruction;

@@ -11,7 +11,7 @@ import Foundation
 /// call is one child process through `ToolProcess`; secrets reach the child
 /// through its environment (`-e NAME`), never through its arguments.
 public struct Engine: Sendable {
-    public enum Kind: String, Equatable, Sendable {
+    public enum Kind: String, Equatable, Sendable, CaseIterable {
         case docker
         case podman
 
