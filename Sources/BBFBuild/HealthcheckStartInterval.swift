@@ -18,15 +18,15 @@ public enum HealthcheckStartInterval {
         kind.takesHealthStartInterval(serverVersion: serverVersion)
     }
 
-    /// `dockerfile` with the flag added to its HEALTHCHECK instruction;
-    /// unchanged when it has none or already has the flag.
+    /// `dockerfile` with the flag added to its HEALTHCHECK instructions (one
+    /// per engine runtime stage); unchanged where one has none or already has it.
     public static func adding(to dockerfile: String) -> String {
-        var lines = dockerfile.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let index = lines.firstIndex(where: { $0.hasPrefix("HEALTHCHECK ") && !$0.hasPrefix("HEALTHCHECK NONE") }),
-            !lines[index].contains("--start-interval")
-        else { return dockerfile }
-        lines[index] = "HEALTHCHECK " + flag + " " + lines[index].dropFirst("HEALTHCHECK ".count)
-        return lines.joined(separator: "\n")
+        dockerfile.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            guard line.hasPrefix("HEALTHCHECK "), !line.hasPrefix("HEALTHCHECK NONE"), !line.contains("--start-interval") else {
+                return String(line)
+            }
+            return "HEALTHCHECK " + flag + " " + line.dropFirst("HEALTHCHECK ".count)
+        }.joined(separator: "\n")
     }
 
     /// What the build says about it, for the summary.

@@ -20,7 +20,9 @@ struct HealthcheckStartIntervalTests {
         #expect(HealthcheckStartInterval.remark(kind: .docker, serverVersion: nil).contains("does not take"))
     }
 
-    @Test("the flag goes into the committed Dockerfile's HEALTHCHECK line, once; the committed files never carry it")
+    @Test(
+        "the flag goes into each of the committed Dockerfile's HEALTHCHECK lines (both engine runtimes), once; the committed files never carry it"
+    )
     func adding() throws {
         let text = try #require(try LiveRepositoryFiles().read(TestSupport.layout.path("docker/4.2/Dockerfile")))
         #expect(!text.contains("--start-interval"), "the committed Dockerfiles must build on Docker 20.10 and podman 4")
@@ -29,6 +31,9 @@ struct HealthcheckStartIntervalTests {
             added.contains(
                 #"HEALTHCHECK --start-interval=1s --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]"#
             ))
+        let healthchecks = added.split(separator: "\n").filter { $0.hasPrefix("HEALTHCHECK ") && $0 != "HEALTHCHECK NONE" }
+        #expect(healthchecks.count == 2, "engine-runtime and engine-minimal (the pipeline's HEALTHCHECK NONE stays)")
+        #expect(healthchecks.allSatisfy { $0.hasPrefix("HEALTHCHECK --start-interval=1s --interval=10s ") })
         #expect(HealthcheckStartInterval.adding(to: added) == added)
         #expect(added.split(separator: "\n").count == text.split(separator: "\n").count)
         #expect(HealthcheckStartInterval.adding(to: "FROM scratch\n") == "FROM scratch\n")
