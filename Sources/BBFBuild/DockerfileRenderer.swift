@@ -41,6 +41,7 @@ public struct DockerfileRenderer: Sendable {
         entrypointStages(&writer)
         localesStage(&writer)
         engineRuntimeStage(&writer)
+        minimalRuntimeStages(&writer)
         dumpToolsStage(&writer)
         bbfStages(&writer)
         pipelineStage(&writer)
@@ -118,6 +119,8 @@ public struct DockerfileRenderer: Sendable {
               BBF_FROM         swift: compile bbf in its Swift stage (default; pipeline target only). It resolves
                                and downloads bbf's Swift packages (swift-argument-parser, swift-crypto): needs network
                                context: take bbf/<arch>/bbf from the build context (air-gapped builds)
+              RUNTIME_FROM     minimal: the engine image holds only what runs, on no base image (default)
+                               distribution: the engine image is the distribution's image plus the engine (has apt)
               SOURCE_REVISION  this repository's revision, recorded in the image labels
             Portable to Docker 20.10+ with BuildKit and to podman/buildah 1.28+: no syntax line, no
             heredocs, no COPY --link, no ADD --checksum (checksums are verified in RUN steps).
@@ -134,5 +137,6 @@ public struct DockerfileRenderer: Sendable {
         writer.instruction("ARG SOURCES_FROM=download")
         writer.instruction("ARG ENTRYPOINT_FROM=swift")
         writer.instruction("ARG BBF_FROM=swift")
+        writer.instruction("ARG RUNTIME_FROM=\(Runtime.minimal.rawValue)")
     }
 }

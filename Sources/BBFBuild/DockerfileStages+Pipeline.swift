@@ -169,9 +169,9 @@ extension DockerfileRenderer {
 
     func runtimeStage(_ writer: inout DockerfileWriter) {
         writer.stage(
-            "runtime: the engine image, the default target (the last stage): engine-runtime and its revision label\n(metadata, no layer), so the pipeline image shares every one of its layers."
+            "runtime: the engine image, the default target (the last stage): engine-minimal (RUNTIME_FROM=minimal) or\nengine-distribution (RUNTIME_FROM=distribution, whose layers the pipeline image shares), and the revision label\n(metadata, no layer)."
         )
-        writer.instruction("FROM engine-runtime AS runtime")
+        writer.instruction("FROM engine-${RUNTIME_FROM} AS runtime")
         revisionLabel(&writer)
     }
 

@@ -116,13 +116,7 @@ extension DockerfileRenderer {
             "report=\"$(find \(prefix) \(ImageLayout.entrypoint) -type f \\( -name '*.so' -o -name '*.so.*' -o -perm -u+x \\) -exec ldd {} + 2>&1 || true)\"",
             "case \"$report\" in *'not found'*) echo \"ERROR: run-time libraries are missing (add their packages to versions.json distributions.\(distributionName).packages.runtime); ldd says:\" >&2; printf '%s\\n' \"$report\" >&2; exit 1;; esac",
         ])
-        writer.instruction(
-            DockerfileWriter.wrapped(
-                "ENV PATH=\(prefix)/bin:$PATH",
-                [
-                    "PGDATA=\(ImageLayout.dataDirectory)", "LANG=C.UTF-8",
-                ]
-            ).replacing("\\\n        ", with: "\\\n    "))
+        engineEnvironment(&writer, path: "\(prefix)/bin:$PATH")
         writer.comment(
             "The template cluster a first boot with the default settings copies instead of running initdb and the\nBabelfish setup (BBF_INIT_TEMPLATE): made here by the entrypoint's own first-boot steps, the server run as\npostgres; it holds no password and no TLS key, no WAL, and is read-only (owned by root, so the\nserver's user cannot change it)."
         )
@@ -131,8 +125,26 @@ extension DockerfileRenderer {
             "chown -R 0:0 \(ImageLayout.templateDirectory)",
             "du -sh \(ImageLayout.templateDirectory)",
         ])
-        writer.instruction("ARG RUNTIME_IMAGE")
-        let labels = [
+        engineConfiguration(&writer, runtime: .distribution)
+    }
+
+    /// PATH, PGDATA and LANG of the engine images.
+    func engineEnvironment(_ writer: inout DockerfileWriter, path: String) {
+        writer.instruction(
+            DockerfileWriter.wrapped(
+                "ENV PATH=\(path)",
+                [
+                    "PGDATA=\(ImageLayout.dataDirectory)", "LANG=C.UTF-8",
+                ]
+            ).replacing("\\\n        ", with: "\\\n    "))
+    }
+
+    /// The engine images' labels, ports, stop signal, health check, user and
+    /// entrypoint: the same on both runtimes but for the runtime label and the
+    /// base image's name (the minimal image has none).
+    func engineConfiguration(_ writer: inout DockerfileWriter, runtime: Runtime) {
+        if runtime == .distribution { writer.instruction("ARG RUNTIME_IMAGE") }
+        var labels = [
             ("org.opencontainers.image.title", "Babelfish for PostgreSQL (developer edition)"),
             (
                 "org.opencontainers.image.description",
@@ -140,7 +152,6 @@ extension DockerfileRenderer {
             ),
             ("org.opencontainers.image.version", "\(line.postgres)-\(line.babelfish)"),
             ("org.opencontainers.image.licenses", "PostgreSQL AND Apache-2.0 AND BSD-3-Clause"),
-            ("org.opencontainers.image.base.name", "${RUNTIME_IMAGE}"),
             ("\(ImageLayout.labelPrefix).line", lineName),
             ("\(ImageLayout.labelPrefix).distribution", distributionName),
             ("\(ImageLayout.labelPrefix).postgresql.version", line.postgres.description),
@@ -153,7 +164,9 @@ extension DockerfileRenderer {
             ("\(ImageLayout.labelPrefix).postgis.version", spatialTypes ? line.postgis : "none"),
             ("\(ImageLayout.labelPrefix).cultures", line.cultures.joined(separator: " ")),
             ("\(ImageLayout.labelPrefix).linked_servers", distribution.linkedServers ? "on" : "off"),
+            ("\(ImageLayout.labelPrefix).runtime", runtime.rawValue),
         ]
+        if runtime == .distribution { labels.insert(("org.opencontainers.image.base.name", "${RUNTIME_IMAGE}"), at: 4) }
         let first = labels[0]
         writer.instruction(
             labels.dropFirst().reduce("LABEL \(first.0)=\"\(first.1)\"") { text, label in
@@ -163,7 +176,9 @@ extension DockerfileRenderer {
         writer.instruction("STOPSIGNAL SIGINT")
         writer.instruction(
             "HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD [\"bbf-entrypoint\", \"healthcheck\"]")
-        writer.comment("Numeric, so Kubernetes can enforce runAsNonRoot; it is the postgres user created above.")
+        writer.comment(
+            "Numeric, so Kubernetes can enforce runAsNonRoot; it is the postgres user \(runtime == .minimal ? "engine-runtime created" : "created above")."
+        )
         writer.instruction("USER \(ImageLayout.userID):\(ImageLayout.groupID)")
         writer.instruction("ENTRYPOINT [\"bbf-entrypoint\"]")
         writer.instruction("CMD [\"postgres\"]")

@@ -167,7 +167,7 @@ struct DockerfileFidelityTests {
             #expect(anchor.contains("        \(package) \\") || anchor.contains("        \(package);"), "anchor-like installs \(package)")
         }
         let last = try #require(text.range(of: "\nFROM ", options: .backwards))
-        #expect(text[last.upperBound...].hasPrefix("engine-runtime AS runtime"), "the engine image stays the default (last) target")
+        #expect(text[last.upperBound...].hasPrefix("engine-${RUNTIME_FROM} AS runtime"), "the engine image stays the default (last) target")
         let spatialOff = try DockerfileRenderer(versions: try TestSupport.fixture(), line: "4.2", distribution: "ubuntu-24.04").render()
         #expect(!(Self.stage("install", in: spatialOff) ?? "").contains("postgis"))
         #expect(!(Self.stage("anchor-like", in: spatialOff) ?? "").contains("postgis"))

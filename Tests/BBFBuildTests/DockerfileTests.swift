@@ -51,7 +51,7 @@ struct DockerfileTests {
         #expect(stages == Self.stages)
         #expect(
             Array(lines.suffix(3)) == [
-                "FROM engine-runtime AS runtime", "ARG SOURCE_REVISION=unknown",
+                "FROM engine-${RUNTIME_FROM} AS runtime", "ARG SOURCE_REVISION=unknown",
                 #"LABEL org.opencontainers.image.revision="${SOURCE_REVISION}""#,
             ], "the default target is the engine image and its revision label")
         let runtime = lines.drop { !$0.hasPrefix("FROM ${RUNTIME_IMAGE} AS engine-runtime") }.prefix { !$0.hasPrefix("# ---") }
@@ -121,11 +121,58 @@ struct DockerfileTests {
         #expect(check.contains("    /usr/local/bin/bbf --help; \\"))
     }
 
+    @Test(
+        "the engine image is minimal by default: engine-rootfs's files in one layer on no base image, with engine-runtime's configuration; RUNTIME_FROM=distribution is engine-runtime",
+        arguments: targets)
+    func minimalRuntime(_ target: DockerfileTarget) throws {
+        let text = try #require(try LiveRepositoryFiles().read(TestSupport.layout.path(target.path)))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.contains("ARG RUNTIME_FROM=minimal"), "minimal is the default")
+        func stage(_ from: String) -> [String] {
+            Array(lines.drop { $0 != from }.prefix { !$0.hasPrefix("# ---") })
+        }
+        let rootfs = stage("FROM engine-runtime AS engine-rootfs")
+        let rootfsText = rootfs.joined(separator: "\n")
+        for required in [
+            "        busybox-static; \\", "keep /opt/babelfish /usr/local/bin/bbf-entrypoint /var/lib/babelfish /var/run/postgresql",
+            "-exec ldd {} + > /tmp/ldd 2>&1", "ldconfig -r \"$root\"", "xargs dpkg-query --status < /tmp/packages > \"$root/var/lib/dpkg/status\"",
+            "chroot \"$root\" \"$loader\" --list \"${file#\"$root\"}\"", "chroot \"$root\" /opt/babelfish/bin/postgres --version", "/usr/lib/locale",
+            "for gconv in /usr/lib/*/gconv;", "for module in ANSI_X3.110 CP1252 ISO8859-1 ISO8859-15 UNICODE UTF-16 UTF-32 UTF-7 IBM437 IBM850 IBM874 CP932 GBK UHC BIG5 CP1250 CP1251 CP1253 CP1254 CP1255 CP1256 CP1257 CP1258;",
+            "for program in bash gzip xz zstd busybox;",
+        ] {
+            #expect(rootfsText.contains(required), "engine-rootfs lacks \(required)")
+        }
+        let spatial = try TestSupport.realVersions().distribution(named: target.distribution).spatialTypes
+        #expect(rootfsText.contains("/usr/share/proj") == spatial, "PROJ's data only with PostGIS")
+
+        let minimal = stage("FROM scratch AS engine-minimal")
+        #expect(minimal.count > 2, "no engine-minimal stage")
+        #expect(
+            minimal.filter { $0.hasPrefix("RUN ") || $0.hasPrefix("COPY ") || $0.hasPrefix("ADD ") }
+                == ["COPY --from=engine-rootfs /rootfs/ /"], "one layer")
+        #expect(minimal.contains("ENV PATH=/opt/babelfish/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\"))
+        #expect(minimal.contains("      babelfish-dev.runtime=\"minimal\""))
+        #expect(!minimal.contains { $0.contains("base.name") }, "no base image to name")
+        let runtime = stage("FROM ${RUNTIME_IMAGE} AS engine-runtime")
+        #expect(runtime.contains("      babelfish-dev.runtime=\"distribution\""))
+        #expect(runtime.contains("      org.opencontainers.image.base.name=\"${RUNTIME_IMAGE}\" \\"))
+        let configuration = ["EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "USER", "ENTRYPOINT", "CMD", "    PGDATA=", "    LANG="]
+        func settings(_ lines: [String]) -> [String] {
+            lines.filter { line in configuration.contains { line.hasPrefix($0) } }
+        }
+        #expect(settings(minimal) == settings(runtime).filter { $0 != "USER 0:0" }, "the same configuration on both runtimes")
+        #expect(stage("FROM engine-runtime AS engine-distribution") == ["FROM engine-runtime AS engine-distribution"])
+        #expect(
+            lines.contains("FROM engine-runtime AS pipeline"), "the pipeline image stays on the distribution's image (it installs packages)"
+        )
+    }
+
     /// The stages of the committed files (every distribution there has spatialTypes on and every line cultures).
     static let stages = [
         "builder", "archives-download", "archives-context", "archives", "antlr", "sources", "engine", "extensions", "pg-hint-plan",
         "postgis", "install", "entrypoint-swift", "entrypoint-context", "entrypoint", "entrypoint-stripped", "locales", "engine-runtime",
-        "dump-tools", "bbf-swift", "bbf-context", "bbf", "pipeline", "anchor-engine", "anchor-extensions", "anchor-like", "runtime",
+        "engine-rootfs", "engine-minimal", "engine-distribution", "dump-tools", "bbf-swift", "bbf-context", "bbf", "pipeline",
+        "anchor-engine", "anchor-extensions", "anchor-like", "runtime",
     ]
 
     @Test("the dump tools are the engine's pg_dump, renamed as BabelfishDump.spec does, and must report the line's version")

@@ -19,6 +19,8 @@
 #   BBF_FROM         swift: compile bbf in its Swift stage (default; pipeline target only). It resolves
 #                    and downloads bbf's Swift packages (swift-argument-parser, swift-crypto): needs network
 #                    context: take bbf/<arch>/bbf from the build context (air-gapped builds)
+#   RUNTIME_FROM     minimal: the engine image holds only what runs, on no base image (default)
+#                    distribution: the engine image is the distribution's image plus the engine (has apt)
 #   SOURCE_REVISION  this repository's revision, recorded in the image labels
 # Portable to Docker 20.10+ with BuildKit and to podman/buildah 1.28+: no syntax line, no
 # heredocs, no COPY --link, no ADD --checksum (checksums are verified in RUN steps).
@@ -32,6 +34,7 @@ ARG SWIFT_IMAGE=swift:6.3.1-jammy
 ARG SOURCES_FROM=download
 ARG ENTRYPOINT_FROM=swift
 ARG BBF_FROM=swift
+ARG RUNTIME_FROM=minimal
 
 # ----------------------------------------------------------------------------
 # builder: compilers and development packages (build stages only, never in the runtime image).
@@ -420,7 +423,8 @@ LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer editio
       babelfish-dev.pg_hint_plan.version="REL17_1_7_0" \
       babelfish-dev.postgis.version="3.5.2" \
       babelfish-dev.cultures="de-DE en-GB en-US es-ES fr-FR it-IT ja-JP ko-KR nl-NL pt-BR ru-RU zh-CN" \
-      babelfish-dev.linked_servers="on"
+      babelfish-dev.linked_servers="on" \
+      babelfish-dev.runtime="distribution"
 EXPOSE 5432 1433
 STOPSIGNAL SIGINT
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]
@@ -428,6 +432,104 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf
 USER 999:999
 ENTRYPOINT ["bbf-entrypoint"]
 CMD ["postgres"]
+
+# ----------------------------------------------------------------------------
+# engine-rootfs: the minimal engine image's files, gathered from engine-runtime into /rootfs: the engine, the
+# entrypoint, the template and the locales; the shared libraries they load (ldd), the data those read
+# (PROJ's database, iconv's Unicode and SQL Server code page converters); bash, gzip, xz, zstd, busybox; the postgres user and the
+# image's directories, as engine-runtime made them. Never published: engine-minimal copies /rootfs.
+FROM engine-runtime AS engine-rootfs
+ARG DEBIAN_FRONTEND=noninteractive
+# Root for the gathering (chroot, files of other owners); this stage is never published.
+# hadolint ignore=DL3002
+USER 0:0
+# BusyBox's static build: one binary, no libraries; the commands of a shell session.
+RUN set -eux; apt-get update; \
+    apt-get install --yes --no-install-recommends \
+        busybox-static; \
+    apt-get clean; \
+    rm -rf /var/lib/apt/lists/*
+# keep PATH...: each path at its real place (directories resolved through the merged-/usr links), and each
+# symbolic link followed hop by hop, so a library's soname link and its file both arrive. No pipes: a failure
+# anywhere fails the step.
+RUN set -eux; root=/rootfs; \
+    keep() { for f in "$@"; do while :; do d="$(readlink -f "$(dirname "$f")")"; n="${f##*/}"; mkdir -p "$root$d"; cp -a "$d/$n" "$root$d/"; [ -L "$d/$n" ] || break; t="$(readlink "$d/$n")"; case "$t" in /*) f="$t";; *) f="$d/$t";; esac; done; done; }; \
+    mkdir -p "$root/var"; \
+    for link in /bin /sbin /lib /lib32 /lib64 /libx32 /var/run; do if [ -L "$link" ]; then cp -P "$link" "$root$link"; fi; done; \
+    keep /opt/babelfish /usr/local/bin/bbf-entrypoint /var/lib/babelfish /var/run/postgresql /docker-entrypoint-initdb.d /tmp; \
+    for file in /etc/passwd /etc/group /etc/nsswitch.conf /etc/localtime /etc/ld.so.conf /etc/ld.so.conf.d /etc/os-release /etc/debian_version /etc/ssl/openssl.cnf /usr/lib/ssl /etc/freetds /etc/ldap/ldap.conf /usr/lib/locale /usr/share/proj; do if [ -e "$file" ]; then keep "$file"; fi; done; \
+    find /opt/babelfish /usr/local/bin/bbf-entrypoint -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec ldd {} + > /tmp/ldd 2>&1 || true; \
+    for gconv in /usr/lib/*/gconv; do for file in gconv-modules gconv-modules.d gconv-modules.cache; do if [ -e "$gconv/$file" ]; then keep "$gconv/$file"; fi; done; for module in ANSI_X3.110 CP1252 ISO8859-1 ISO8859-15 UNICODE UTF-16 UTF-32 UTF-7 IBM437 IBM850 IBM874 CP932 GBK UHC BIG5 CP1250 CP1251 CP1253 CP1254 CP1255 CP1256 CP1257 CP1258; do keep "$gconv/$module.so"; ldd "$gconv/$module.so" >> /tmp/ldd 2>&1 || true; done; done; \
+    for program in bash gzip xz zstd busybox; do path="$(command -v "$program")"; keep "$path"; ldd "$path" >> /tmp/ldd 2>&1 || true; done; \
+    awk '$2 == "=>" && $3 ~ /^\// && !seen[$3]++ { print $3 } $1 ~ /^\// && $1 !~ /:$/ && !seen[$1]++ { print $1 }' /tmp/ldd > /tmp/libraries; \
+    while read -r library; do keep "$library"; done < /tmp/libraries; \
+    for applet in $(busybox --list); do if [ ! -e "$root/usr/bin/$applet" ] && [ ! -e "$root/usr/sbin/$applet" ]; then ln -s busybox "$root/usr/bin/$applet"; fi; done; \
+    ldconfig -r "$root"; \
+    rm /tmp/ldd /tmp/libraries
+# The packages the kept files come from, in dpkg's status file, so image scanners still see their versions
+# (dpkg records the paths before the /usr merge: each path is asked for in both forms; BusyBox's applet links are
+# not the packages whose commands they stand for), and their copyright files.
+RUN set -eux; root=/rootfs; \
+    find "$root" \( -type f -o -type l \) ! -path "$root/opt/babelfish/*" > /tmp/found; \
+    while read -r found; do if [ -L "$found" ] && [ "$(readlink "$found")" = busybox ]; then continue; fi; path="${found#"$root"}"; echo "$path"; case "$path" in /usr/bin/*|/usr/sbin/*|/usr/lib/*|/usr/lib64/*) echo "${path#/usr}";; /bin/*|/sbin/*|/lib/*|/lib64/*) echo "/usr$path";; esac; done < /tmp/found > /tmp/paths; \
+    xargs dpkg-query --search < /tmp/paths > /tmp/owners 2>&1 || true; \
+    awk -F ': ' '!/^dpkg-query: / && !/^diversion by / { n = split($1, names, ", "); for (i = 1; i <= n; i++) if (!seen[names[i]]++) print names[i] }' /tmp/owners > /tmp/packages; \
+    mkdir -p "$root/var/lib/dpkg"; \
+    xargs dpkg-query --status < /tmp/packages > "$root/var/lib/dpkg/status"; \
+    while read -r package; do name="${package%%:*}"; if [ -f "/usr/share/doc/$name/copyright" ]; then mkdir -p "$root/usr/share/doc/$name"; cp "/usr/share/doc/$name/copyright" "$root/usr/share/doc/$name/"; fi; done < /tmp/packages; \
+    rm /tmp/found /tmp/paths /tmp/owners /tmp/packages
+# The check, inside the new root: every executable and library finds what it loads there (the loader's
+# --list), and the engine and the kept programs start.
+RUN set -eux; root=/rootfs; \
+    ldd /opt/babelfish/bin/postgres > /tmp/postgres.ldd; \
+    loader="$(awk '$1 ~ /^\// { print $1 }' /tmp/postgres.ldd)"; \
+    find "$root" -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) ! -path "$root/opt/babelfish/template/*" > /tmp/files; \
+    while read -r file; do chroot "$root" "$loader" --list "${file#"$root"}" 2>&1 || true; done < /tmp/files > /tmp/report; \
+    if grep -q 'not found' /tmp/report; then echo 'ERROR: the minimal image lacks libraries its files load; the loader says:' >&2; grep -B20 'not found' /tmp/report >&2; exit 1; fi; \
+    rm /tmp/postgres.ldd /tmp/files /tmp/report; \
+    chroot "$root" /opt/babelfish/bin/postgres --version; \
+    chroot "$root" /bin/sh -c 'bash --version | head -n 1; gzip --version | head -n 1; xz --version | head -n 1; zstd --version; ls -d /'; \
+    test -x "$root/usr/local/bin/bbf-entrypoint"; \
+    du -sh "$root"
+
+# ----------------------------------------------------------------------------
+# engine-minimal: the engine image (RUNTIME_FROM=minimal, the default): engine-rootfs's files in one layer on
+# no base image, and the configuration engine-runtime has. No package manager: build images that apt-get install
+# more on the distribution runtime (RUNTIME_FROM=distribution, bbf build --runtime distribution).
+FROM scratch AS engine-minimal
+COPY --from=engine-rootfs /rootfs/ /
+ENV PATH=/opt/babelfish/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PGDATA=/var/lib/babelfish/data \
+    LANG=C.UTF-8
+LABEL org.opencontainers.image.title="Babelfish for PostgreSQL (developer edition)" \
+      org.opencontainers.image.description="PostgreSQL 17.5 with Babelfish 5.2.0 (TDS on port 1433), built from source" \
+      org.opencontainers.image.version="17.5-5.2.0" \
+      org.opencontainers.image.licenses="PostgreSQL AND Apache-2.0 AND BSD-3-Clause" \
+      babelfish-dev.line="5.2" \
+      babelfish-dev.distribution="ubuntu-22.04" \
+      babelfish-dev.postgresql.version="17.5" \
+      babelfish-dev.babelfish.version="5.2.0" \
+      babelfish-dev.antlr.version="4.13.2" \
+      babelfish-dev.engine.tag="BABEL_5_2_0__PG_17_5" \
+      babelfish-dev.extensions.tag="BABEL_5_2_0" \
+      babelfish-dev.source.layout="release-tarball" \
+      babelfish-dev.pg_hint_plan.version="REL17_1_7_0" \
+      babelfish-dev.postgis.version="3.5.2" \
+      babelfish-dev.cultures="de-DE en-GB en-US es-ES fr-FR it-IT ja-JP ko-KR nl-NL pt-BR ru-RU zh-CN" \
+      babelfish-dev.linked_servers="on" \
+      babelfish-dev.runtime="minimal"
+EXPOSE 5432 1433
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bbf-entrypoint", "healthcheck"]
+# Numeric, so Kubernetes can enforce runAsNonRoot; it is the postgres user engine-runtime created.
+USER 999:999
+ENTRYPOINT ["bbf-entrypoint"]
+CMD ["postgres"]
+
+# ----------------------------------------------------------------------------
+# engine-distribution: the engine on the distribution's own image (RUNTIME_FROM=distribution): engine-runtime,
+# with apt and everything else of the base image; the pipeline image's base.
+FROM engine-runtime AS engine-distribution
 
 # ----------------------------------------------------------------------------
 # dump-tools: bbf_dump and bbf_dumpall, the engine's own src/bin/pg_dump (with dump_babel_utils.c)
@@ -660,8 +762,9 @@ RUN set -eux; groupadd --gid 999 postgres; \
 USER 999:999
 
 # ----------------------------------------------------------------------------
-# runtime: the engine image, the default target (the last stage): engine-runtime and its revision label
-# (metadata, no layer), so the pipeline image shares every one of its layers.
-FROM engine-runtime AS runtime
+# runtime: the engine image, the default target (the last stage): engine-minimal (RUNTIME_FROM=minimal) or
+# engine-distribution (RUNTIME_FROM=distribution, whose layers the pipeline image shares), and the revision label
+# (metadata, no layer).
+FROM engine-${RUNTIME_FROM} AS runtime
 ARG SOURCE_REVISION=unknown
 LABEL org.opencontainers.image.revision="${SOURCE_REVISION}"
