@@ -147,6 +147,8 @@ public struct ImageSizeComparison: Equatable, Sendable {
     public var anchorLike: Int
     /// The bytes of the oldest layers both images have (the runtime base image).
     public var sharedBase: Int
+    /// The bytes of the anchor-like image's oldest layer (its base image, when that is one layer).
+    public var anchorBase: Int?
 
     /// - Parameters:
     ///   - engineLayers, anchorLayers: newest first, as `BuildRunner.layers` gives them.
@@ -159,6 +161,7 @@ public struct ImageSizeComparison: Equatable, Sendable {
             shared += mine.bytes
         }
         sharedBase = shared
+        anchorBase = anchorLayers.last?.bytes
     }
 
     /// The engine image's size over the anchor-like image's.
@@ -173,11 +176,23 @@ public struct ImageSizeComparison: Equatable, Sendable {
     public var lines: [String] {
         func megabytes(_ bytes: Int) -> String { "\(Int((Double(bytes) / 1_000_000).rounded())) MB" }
         func times(_ value: Double) -> String { String(format: "%.2f", value) }
-        return [
-            "size comparison (same base image, same sources; the anchor-like compiled and packaged as docker-babelfishpg does):",
+        var lines = [
+            "size comparison (same sources; the anchor-like compiled and packaged as docker-babelfishpg does, on the runtime base image):",
             "  engine image        \(megabytes(engine))",
             "  anchor-like image   \(megabytes(anchorLike))",
-            "  engine / anchor-like: \(times(ratio))×; above the shared base image (\(megabytes(sharedBase))): \(megabytes(engine - sharedBase)) vs \(megabytes(anchorLike - sharedBase)), \(times(ratioAboveBase))×",
         ]
+        if sharedBase > 0 {
+            lines.append(
+                "  engine / anchor-like: \(times(ratio))×; above the shared base image (\(megabytes(sharedBase))): \(megabytes(engine - sharedBase)) vs \(megabytes(anchorLike - sharedBase)), \(times(ratioAboveBase))×"
+            )
+        } else {
+            var line = "  engine / anchor-like: \(times(ratio))×; they share no layer (a minimal engine image has no base image)"
+            if let anchorBase, anchorLike > anchorBase {
+                line +=
+                    "; against the anchor-like without its base image's \(megabytes(anchorBase)): \(megabytes(engine)) vs \(megabytes(anchorLike - anchorBase)), \(times(Double(engine) / Double(anchorLike - anchorBase)))×"
+            }
+            lines.append(line)
+        }
+        return lines
     }
 }

@@ -47,6 +47,8 @@ public struct BuildOptions: Equatable, Sendable {
     /// Prebuilt bbf binaries (pipeline target): `PATH` or `ARCH=PATH`.
     public var bbfBinaries: [String] = []
     public var baseOverrides = ImageOverrides()
+    /// The engine image's runtime (`RUNTIME_FROM`); the Dockerfile's default (minimal) when nil.
+    public var runtime: DockerfileRenderer.Runtime?
     public var noCache = false
 
     public init() {}
@@ -187,6 +189,15 @@ public enum BuildPlanner {
         }
         let bbfBinaries = try binaries(options.bbfBinaries, flag: "--bbf-binary", building: architecture)
         if !bbfBinaries.isEmpty { arguments.append(BuildArgument(name: "BBF_FROM", value: "context")) }
+        if let runtime = options.runtime {
+            guard options.target == .engine else {
+                throw BuildToolError(
+                    .invalidArgument,
+                    "--runtime \(runtime.rawValue): only the engine image has a choice of runtime (the pipeline image is always on the distribution's image); leave --runtime out for --target \(options.target.rawValue)."
+                )
+            }
+            arguments.append(BuildArgument(name: "RUNTIME_FROM", value: runtime.rawValue))
+        }
         arguments.append(BuildArgument(name: "SOURCE_REVISION", value: revision))
 
         let isDefaultDistribution = target.distribution == line.distribution

@@ -8,6 +8,8 @@ extension SourceLayout: ExpressibleByArgument {}
 
 extension ImageTarget: ExpressibleByArgument {}
 
+extension DockerfileRenderer.Runtime: ExpressibleByArgument {}
+
 extension TargetPlatform: ExpressibleByArgument {
     public init?(argument: String) {
         self.init(parsing: argument)

@@ -36,6 +36,11 @@ struct BuildCommand: ParsableCommand {
     var bbfBinary: [String] = []
     @Option(help: "Base image override: IMAGE (build and runtime stages), build=IMAGE, runtime=IMAGE or swift=IMAGE; repeatable.")
     var base: [String] = []
+    @Option(
+        help:
+            "The engine image's runtime: minimal (only what runs, on no base image; the default) or distribution (the engine on the distribution's image, with apt, for images that install more)."
+    )
+    var runtime: DockerfileRenderer.Runtime?
     @Option(help: "The container engine, docker or podman, by name or as a path (default: BBF_CONTAINER_ENGINE, else docker, else podman).")
     var engine: EngineArgument?
     @Flag(
@@ -54,6 +59,11 @@ struct BuildCommand: ParsableCommand {
         _ = try ImageOverrides.validated(base)
         if compareAnchor && target != .engine {
             throw ValidationError("--compare-anchor compares the engine image: leave out --target \(target.rawValue).")
+        }
+        if let runtime, target != .engine {
+            throw ValidationError(
+                "--runtime \(runtime.rawValue): only the engine image has a choice of runtime; leave --runtime out for --target \(target.rawValue)."
+            )
         }
         if !bbfBinary.isEmpty && target != .pipeline {
             throw ValidationError("--bbf-binary: only the pipeline image holds bbf; add --target pipeline.")
@@ -81,6 +91,7 @@ struct BuildCommand: ParsableCommand {
                 options.entrypointBinaries = entrypointBinary
                 options.bbfBinaries = bbfBinary
                 options.baseOverrides = try ImageOverrides.parse(base)
+                options.runtime = target == .engine ? runtime : nil
                 options.noCache = noCache
                 return try tool.planBuild(
                     options, engine: containerEngine, hostArchitecture: BuildRunner.hostArchitecture(), revision: revision)

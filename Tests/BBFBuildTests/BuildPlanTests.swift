@@ -112,6 +112,30 @@ struct BuildPlanTests {
         #expect(ImageTarget.allCases.map(\.rawValue) == ["engine", "pipeline", "anchor-like"])
     }
 
+    @Test("--runtime passes RUNTIME_FROM for the engine image only; without it the Dockerfile's default (minimal) holds")
+    func runtime() throws {
+        let minimal = try Self.plan { $0.line = "4.2" }
+        #expect(!minimal.command.contains { $0.hasPrefix("RUNTIME_FROM=") })
+        let distribution = try Self.plan {
+            $0.line = "4.2"; $0.runtime = .distribution
+        }
+        #expect(distribution.buildArguments.contains(BuildArgument(name: "RUNTIME_FROM", value: "distribution")))
+        #expect(distribution.command.contains("RUNTIME_FROM=distribution"))
+        #expect(DockerfileRenderer.Runtime.allCases.map(\.rawValue) == ["minimal", "distribution"])
+        #expect(throws: BuildToolError.self) {
+            try Self.plan {
+                $0.target = .pipeline; $0.runtime = .minimal
+            }
+        }
+        do {
+            _ = try Self.plan {
+                $0.target = .pipeline; $0.runtime = .distribution
+            }
+        } catch {
+            #expect("\(error)".contains("--runtime distribution: only the engine image has a choice of runtime"), "\(error)")
+        }
+    }
+
     @Test("a bare --entrypoint-binary is for the architecture being built")
     func entrypointArchitecture() throws {
         let host = try Self.plan({ $0.entrypointBinaries = ["/e"] }, host: "arm64")
@@ -202,7 +226,9 @@ struct BuildPlanTests {
             ])
     }
 
-    @Test("--compare-anchor: the ratio over the whole images and over what each adds to the base layers they share")
+    @Test(
+        "--compare-anchor: the ratio over the whole images and over what each adds to the base layers they share, or, for a minimal image, against the anchor-like without its base"
+    )
     func sizeComparison() {
         let base = [ImageLayerSize(bytes: 117_000_000, createdBy: "")]
         let engine = [
@@ -221,13 +247,21 @@ struct BuildPlanTests {
         #expect(abs(comparison.ratioAboveBase - 151.0 / 283.0) < 0.0001)
         #expect(
             comparison.lines == [
-                "size comparison (same base image, same sources; the anchor-like compiled and packaged as docker-babelfishpg does):",
+                "size comparison (same sources; the anchor-like compiled and packaged as docker-babelfishpg does, on the runtime base image):",
                 "  engine image        268 MB",
                 "  anchor-like image   400 MB",
                 "  engine / anchor-like: 0.67×; above the shared base image (117 MB): 151 MB vs 283 MB, 0.53×",
             ])
         let unrelated = ImageSizeComparison(engine: 10, engineLayers: engine, anchorLike: 20, anchorLayers: anchor)
         #expect(unrelated.sharedBase == 0, "different oldest layers: no shared base")
+        let minimal = ImageSizeComparison(
+            engine: 160_000_000, engineLayers: [ImageLayerSize(bytes: 160_000_000, createdBy: "COPY /rootfs/ /")], anchorLike: 400_000_000,
+            anchorLayers: anchor + base)
+        #expect(minimal.sharedBase == 0 && minimal.anchorBase == 117_000_000)
+        #expect(
+            minimal.lines.last
+                == "  engine / anchor-like: 0.40×; they share no layer (a minimal engine image has no base image); against the anchor-like without its base image's 117 MB: 160 MB vs 283 MB, 0.57×"
+        )
         #expect(ImageSizeComparison(engine: 1, engineLayers: [], anchorLike: 0, anchorLayers: []).ratio == 0, "no division by zero")
     }
 
