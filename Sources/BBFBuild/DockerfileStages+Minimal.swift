@@ -24,8 +24,13 @@ extension DockerfileRenderer {
 
     /// The programs the minimal image keeps besides the engine's own: bash (the
     /// postgres user's shell), the decompressors of compressed init scripts, and
-    /// BusyBox (sh and the usual commands: ls, ps, cat, vi, ...).
+    /// BusyBox (sh and the usual commands: ls, ps, cat, vi, ...; its applets are
+    /// linked in /usr/bin where no kept program has the name).
     static let minimalPrograms = ["bash", "gzip", "xz", "zstd", "busybox"]
+
+    /// BusyBox applets the minimal image does not link: package tools, which would pass
+    /// for a package manager the image does not have.
+    static let leftOutApplets = ["dpkg", "dpkg-deb", "rpm", "rpm2cpio"]
 
     /// Files and directories the minimal image keeps when the base has them:
     /// user and group names, the time zone, the loader's configuration, the distribution's
@@ -56,8 +61,10 @@ extension DockerfileRenderer {
         writer.instruction("ARG DEBIAN_FRONTEND=noninteractive")
         writer.comment("Root for the gathering (chroot, files of other owners); this stage is never published.\nhadolint ignore=DL3002")
         writer.instruction("USER 0:0")
-        writer.comment("BusyBox's static build: one binary, no libraries; the commands of a shell session.")
-        writer.run(aptInstall(["busybox-static"]))
+        writer.comment(
+            "BusyBox, the commands of a shell session in one binary (the C library only). Not busybox-static: its sh runs its\nown applets before PATH, so a script's xz would be BusyBox's, which only decompresses."
+        )
+        writer.run(aptInstall(["busybox"]))
         let data = spatialTypes ? ["/usr/share/proj"] : []
         let directories = [ImageLayout.home, ImageLayout.socketDirectory, ImageLayout.initScriptsDirectory, "/tmp"]
         writer.comment(
@@ -75,7 +82,7 @@ extension DockerfileRenderer {
             "for program in \(Self.minimalPrograms.joined(separator: " ")); do path=\"$(command -v \"$program\")\"; keep \"$path\"; ldd \"$path\" >> /tmp/ldd 2>&1 || true; done",
             "awk '$2 == \"=>\" && $3 ~ /^\\// && !seen[$3]++ { print $3 } $1 ~ /^\\// && $1 !~ /:$/ && !seen[$1]++ { print $1 }' /tmp/ldd > /tmp/libraries",
             "while read -r library; do keep \"$library\"; done < /tmp/libraries",
-            "for applet in $(busybox --list); do if [ ! -e \"$root/usr/bin/$applet\" ] && [ ! -e \"$root/usr/sbin/$applet\" ]; then ln -s busybox \"$root/usr/bin/$applet\"; fi; done",
+            "for applet in $(busybox --list); do case \"$applet\" in \(Self.leftOutApplets.joined(separator: "|"))) continue;; esac; if [ ! -e \"$root/usr/bin/$applet\" ] && [ ! -e \"$root/usr/sbin/$applet\" ]; then ln -s busybox \"$root/usr/bin/$applet\"; fi; done",
             "ldconfig -r \"$root\"",
             "rm /tmp/ldd /tmp/libraries",
         ])

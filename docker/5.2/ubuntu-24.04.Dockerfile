@@ -443,10 +443,11 @@ ARG DEBIAN_FRONTEND=noninteractive
 # Root for the gathering (chroot, files of other owners); this stage is never published.
 # hadolint ignore=DL3002
 USER 0:0
-# BusyBox's static build: one binary, no libraries; the commands of a shell session.
+# BusyBox, the commands of a shell session in one binary (the C library only). Not busybox-static: its sh runs its
+# own applets before PATH, so a script's xz would be BusyBox's, which only decompresses.
 RUN set -eux; apt-get update; \
     apt-get install --yes --no-install-recommends \
-        busybox-static; \
+        busybox; \
     apt-get clean; \
     rm -rf /var/lib/apt/lists/*
 # keep PATH...: each path at its real place (directories resolved through the merged-/usr links), and each
@@ -463,7 +464,7 @@ RUN set -eux; root=/rootfs; \
     for program in bash gzip xz zstd busybox; do path="$(command -v "$program")"; keep "$path"; ldd "$path" >> /tmp/ldd 2>&1 || true; done; \
     awk '$2 == "=>" && $3 ~ /^\// && !seen[$3]++ { print $3 } $1 ~ /^\// && $1 !~ /:$/ && !seen[$1]++ { print $1 }' /tmp/ldd > /tmp/libraries; \
     while read -r library; do keep "$library"; done < /tmp/libraries; \
-    for applet in $(busybox --list); do if [ ! -e "$root/usr/bin/$applet" ] && [ ! -e "$root/usr/sbin/$applet" ]; then ln -s busybox "$root/usr/bin/$applet"; fi; done; \
+    for applet in $(busybox --list); do case "$applet" in dpkg|dpkg-deb|rpm|rpm2cpio) continue;; esac; if [ ! -e "$root/usr/bin/$applet" ] && [ ! -e "$root/usr/sbin/$applet" ]; then ln -s busybox "$root/usr/bin/$applet"; fi; done; \
     ldconfig -r "$root"; \
     rm /tmp/ldd /tmp/libraries
 # The packages the kept files come from, in dpkg's status file, so image scanners still see their versions
