@@ -159,14 +159,13 @@ struct ImageBuildIntegrationTests {
         let trimmed = try shell(
             "\(Self.repository):\(lineName)",
             "test -d /opt/babelfish/share/locale && echo translations; test -d /opt/babelfish/include && echo headers; "
-                + "test -f /etc/dpkg/dpkg.cfg.d/bbf-slim && echo slim; ls /usr/share/doc/libicu*/")
+                + "ls /usr/share/doc/libicu*/")
         #expect(!trimmed.contains("translations") && !trimmed.contains("headers"), "\(trimmed)")
-        #expect(trimmed.contains("slim"), "dpkg's exclusions stay for images built on the engine: \(trimmed)")
         #expect(trimmed.split(separator: "\n").last == "copyright", "only the copyright of a run-time package's docs: \(trimmed)")
         let anchor = try shell(
             "\(Self.repository)-anchor-like:\(lineName)",
             "test -d /opt/babelfish/include && echo headers; ls /var/lib/apt/lists | grep -c Packages; /opt/babelfish/bin/postgres --version; "
-                + "grep -q -a .debug_info /opt/babelfish/bin/postgres && echo debug-information; /opt/babelfish/bin/pg_config --cflags"
+                + "grep -q .debug_info /opt/babelfish/bin/postgres && echo debug-information; /opt/babelfish/bin/pg_config --cflags"
         )
         #expect(anchor.contains("headers"), "the anchor-like tree is the untrimmed one: \(anchor)")
         #expect(anchor.contains("debug-information"), "compiled as docker-babelfishpg compiles (-ggdb): \(anchor)")
@@ -174,8 +173,82 @@ struct ImageBuildIntegrationTests {
             anchor.contains("-ggdb") && !anchor.contains("-O2"), "docker-babelfishpg's CFLAGS, which replace configure's -O2: \(anchor)")
         let engineTree = try shell(
             "\(Self.repository):\(lineName)",
-            "grep -q -a .debug_info /opt/babelfish/bin/postgres || echo none; /opt/babelfish/bin/pg_config --cflags")
+            "grep -q .debug_info /opt/babelfish/bin/postgres || echo none; /opt/babelfish/bin/pg_config --cflags")
         #expect(engineTree.contains("none") && engineTree.contains("-O2"), "the engine image's own compile: \(engineTree)")
         #expect(anchor.contains("postgres (PostgreSQL)"), "\(anchor)")
+    }
+
+    @Test(
+        "the engine image is minimal by default (one layer, no package manager, a shell and tools to debug with, the image's users and modes) and --runtime distribution is the engine on the distribution's image",
+        .enabled(if: sources != nil, "set BBF_TEST_SOURCES to a directory holding a line's source archives to build a real image"),
+        .enabled(if: entrypoint != nil, "needs bbf-entrypoint: set BBF_TEST_ENTRYPOINT_BINARY or build .build/release/bbf-entrypoint"),
+        .enabled(if: engine != nil, "needs docker (with BuildKit) or podman: set BBF_TEST_ENGINE"),
+        .timeLimit(.minutes(120)))
+    func runtimes() throws {
+        let sources = try #require(Self.sources)
+        let entrypoint = try #require(Self.entrypoint)
+        let engine = try #require(Self.engine)
+        let (lineName, build) = try Self.buildArguments(
+            versions: try TestSupport.realVersions(), sources: sources, entrypoint: entrypoint, engine: engine)
+        let bbf = try #require(TestSupport.builtExecutable("bbf"))
+        let minimalBuild = try ProcessRunner.run(bbf, build, environment: Self.environment)
+        try #require(minimalBuild.status.isSuccess, "bbf build failed:\n\(minimalBuild.standardError.suffix(3000))")
+        let distributionRepository = Self.repository + "-distribution"
+        var distributionArguments = build
+        if let index = distributionArguments.firstIndex(of: "--repository") {
+            distributionArguments[index + 1] = distributionRepository
+        }
+        let distributionBuild = try ProcessRunner.run(
+            bbf, distributionArguments + ["--runtime", "distribution"], environment: Self.environment)
+        try #require(
+            distributionBuild.status.isSuccess, "bbf build --runtime distribution failed:\n\(distributionBuild.standardError.suffix(3000))")
+        let minimal = "\(Self.repository):\(lineName)"
+        let distribution = "\(distributionRepository):\(lineName)"
+
+        func inspect(_ image: String, _ format: String) throws -> String {
+            let result = try ProcessRunner.run(engine.path, ["image", "inspect", "--format", format, image])
+            try #require(result.status.isSuccess, "\(image): \(result.standardError)")
+            return String(result.standardOutput.filter { $0 != "\n" })
+        }
+        func shell(_ image: String, _ script: String, user: String? = nil) throws -> String {
+            let result = try ProcessRunner.run(
+                engine.path, ["run", "--rm"] + (user.map { ["--user", $0] } ?? []) + ["--entrypoint", "/bin/sh", image, "-c", script])
+            #expect(result.status.isSuccess, "\(image): \(script): \(result.standardError)")
+            return result.standardOutput
+        }
+        #expect(try inspect(minimal, #"{{index .Config.Labels "babelfish-dev.runtime"}}"#) == "minimal")
+        #expect(try inspect(distribution, #"{{index .Config.Labels "babelfish-dev.runtime"}}"#) == "distribution")
+        #expect(try inspect(minimal, "{{len .RootFS.Layers}}") == "1", "the minimal image is one layer")
+        #expect(
+            try inspect(minimal, "{{.Config.User}} {{json .Config.Entrypoint}} {{json .Config.Cmd}}")
+                == #"999:999 ["bbf-entrypoint"] ["postgres"]"#)
+        #expect(
+            try inspect(minimal, "{{json .Config.Healthcheck.Test}} {{json .Config.ExposedPorts}}")
+                == inspect(distribution, "{{json .Config.Healthcheck.Test}} {{json .Config.ExposedPorts}}"))
+        let minimalSize = try #require(Int(try inspect(minimal, "{{.Size}}")))
+        let distributionSize = try #require(Int(try inspect(distribution, "{{.Size}}")))
+        #expect(minimalSize < distributionSize, "minimal \(minimalSize) B against distribution \(distributionSize) B")
+        Console.error("engine image: minimal \(minimalSize / 1_000_000) MB, distribution \(distributionSize / 1_000_000) MB")
+
+        let tools = try shell(
+            minimal,
+            "for tool in apt-get dpkg perl; do command -v $tool || echo no-$tool; done; "
+                + "bash -c 'echo bash-runs'; ls /opt/babelfish/bin/psql; ps; psql --version; postgres --version; "
+                + "grep -c '^Package: ' /var/lib/dpkg/status; grep -x 'Package: libc6' /var/lib/dpkg/status; "
+                + "stat -c '%n %u:%g %a' /var/lib/babelfish/data /var/run/postgresql /tmp /docker-entrypoint-initdb.d; "
+                + "printf 'SELECT 1;' | gzip | gzip -dc; printf x | xz | xz -dc; printf y | zstd -q | zstd -dcq; echo; "
+                + "id; echo \"$PATH\"")
+        for expected in [
+            "no-apt-get", "no-dpkg", "no-perl", "bash-runs", "/opt/babelfish/bin/psql", "psql (PostgreSQL)", "postgres (PostgreSQL)",
+            "Package: libc6", "/var/lib/babelfish/data 999:999 700", "/var/run/postgresql 999:999 3775", "/tmp 0:0 1777", "SELECT 1;xy",
+            "uid=999(postgres) gid=999(postgres)", "/opt/babelfish/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ] {
+            #expect(tools.contains(expected), "the minimal image: \(expected) in\n\(tools)")
+        }
+        #expect(
+            try shell(distribution, "apt-get --version | head -n 1; postgres --version").contains("apt "),
+            "the distribution runtime keeps apt for images built on it")
+        #expect(
+            try shell(minimal, "postgres --version") == shell(distribution, "postgres --version"), "the same engine on both")
     }
 }

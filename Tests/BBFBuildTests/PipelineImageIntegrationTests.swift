@@ -53,7 +53,7 @@ struct PipelineImageIntegrationTests {
     }
 
     @Test(
-        "the pipeline image builds on the engine image; every tool in it reports the engine's version; it is non-root with no toolchain",
+        "the pipeline image builds on the engine's distribution runtime; every tool in it reports the engine's version; it is non-root with no toolchain",
         .enabled(if: prerequisites, prerequisitesReason), .timeLimit(.minutes(120)))
     func toolsReportTheEngineVersion() throws {
         let (image, line) = try Self.build()
@@ -88,13 +88,22 @@ struct PipelineImageIntegrationTests {
         #expect(fields[0] == "999:999" && fields[1] == #"["bbf"]"# && fields[2] == "pipeline" && fields[3] == line.postgres.description)
         #expect(fields[4].contains("HOME=/work") && fields[4].contains("TMPDIR=/work/tmp"))
 
-        let engineImage = "bbf-test:\(try #require(image.split(separator: ":").last))"
-        let layers = try Self.docker(["image", "inspect", "--format", "{{json .RootFS.Layers}}", engineImage, image])
+        // The pipeline installs packages, so it is built on the distribution runtime (bbf build --runtime
+        // distribution, which ImageBuildIntegrationTests tags bbf-test-distribution), not on the minimal engine image.
+        let tag = try #require(image.split(separator: ":").last)
+        let distributionImage = "bbf-test-distribution:\(tag)"
+        let layers = try Self.docker(["image", "inspect", "--format", "{{json .RootFS.Layers}}", distributionImage, image])
         if layers.status.isSuccess {
             let both = layers.standardOutput.split(separator: "\n").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) }
-            #expect(both.count == 2 && both[1].hasPrefix(both[0]), "the pipeline image is the engine image plus layers")
+            #expect(both.count == 2 && both[1].hasPrefix(both[0]), "the pipeline image is the distribution runtime plus layers")
         } else {
-            Console.error("(no \(engineImage): ImageBuildIntegrationTests did not build the engine image here; layer sharing not compared)")
+            Console.error(
+                "(no \(distributionImage): ImageBuildIntegrationTests did not build the distribution runtime here; layer sharing not compared)"
+            )
+        }
+        let minimalLayers = try Self.docker(["image", "inspect", "--format", "{{len .RootFS.Layers}}", "bbf-test:\(tag)"])
+        if minimalLayers.status.isSuccess {
+            #expect(minimalLayers.standardOutput.hasPrefix("1"), "the minimal engine image is one layer of its own")
         }
     }
 
