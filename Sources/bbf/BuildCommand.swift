@@ -135,7 +135,7 @@ struct BuildCommand: ParsableCommand {
         let seconds = Int(started.millisecondsElapsed() / 1000)
         let size = try reporting { () throws(BuildToolError) in try BuildRunner.verifyImage(plan, environment: environment) }
         var summary = "built \(plan.tags.joined(separator: ", ")) in \(seconds / 60)m\(seconds % 60)s"
-        if let size { summary += "; image size \(size / 1_000_000) MB" }
+        if let size { summary += "; image size \(Int((Double(size) / 1_000_000).rounded())) MB" }
         Console.out(summary)
         let layers = BuildRunner.layers(plan, environment: environment)
         if !layers.isEmpty {
