@@ -23,10 +23,11 @@ extension DockerfileRenderer {
     }
 
     /// The programs the minimal image keeps besides the engine's own: bash (the
-    /// postgres user's shell), the decompressors of compressed init scripts, and
+    /// postgres user's shell), the decompressors of compressed init scripts, GNU tar
+    /// (`bbf dev save` runs `tar -I "gzip -1"` in the engine image; BusyBox's tar has no -I), and
     /// BusyBox (sh and the usual commands: ls, ps, cat, vi, ...; its applets are
     /// linked in /usr/bin where no kept program has the name).
-    static let minimalPrograms = ["bash", "gzip", "xz", "zstd", "busybox"]
+    static let minimalPrograms = ["bash", "gzip", "xz", "zstd", "tar", "busybox"]
 
     /// BusyBox applets the minimal image does not link: package tools, which would pass
     /// for a package manager the image does not have.
@@ -112,7 +113,7 @@ extension DockerfileRenderer {
             "if grep -q 'not found' /tmp/report; then echo 'ERROR: the minimal image lacks libraries its files load; the loader says:' >&2; grep -B20 'not found' /tmp/report >&2; exit 1; fi",
             "rm /tmp/postgres.ldd /tmp/files /tmp/report",
             "chroot \"$root\" \(prefix)/bin/postgres --version",
-            "chroot \"$root\" /bin/sh -c 'bash --version | head -n 1; gzip --version | head -n 1; xz --version | head -n 1; zstd --version; ls -d /'",
+            "chroot \"$root\" /bin/sh -c 'bash --version | head -n 1; gzip --version | head -n 1; xz --version | head -n 1; zstd --version; tar --version | head -n 1; ls -d /'",
             "test -x \"$root\(ImageLayout.entrypoint)\"",
             "du -sh \"$root\"",
         ])

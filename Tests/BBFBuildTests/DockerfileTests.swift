@@ -134,11 +134,15 @@ struct DockerfileTests {
         let rootfs = stage("FROM engine-runtime AS engine-rootfs")
         let rootfsText = rootfs.joined(separator: "\n")
         for required in [
-            "        busybox; \\", "case \"$applet\" in dpkg|dpkg-deb|rpm|rpm2cpio) continue;; esac;", "keep /opt/babelfish /usr/local/bin/bbf-entrypoint /var/lib/babelfish /var/run/postgresql",
-            "-exec ldd {} + > /tmp/ldd 2>&1", "ldconfig -r \"$root\"", "xargs dpkg-query --status < /tmp/packages > \"$root/var/lib/dpkg/status\"",
-            "chroot \"$root\" \"$loader\" --list \"${file#\"$root\"}\"", "chroot \"$root\" /opt/babelfish/bin/postgres --version", "/usr/lib/locale",
-            "for gconv in /usr/lib/*/gconv;", "for module in ANSI_X3.110 CP1252 ISO8859-1 ISO8859-15 UNICODE UTF-16 UTF-32 UTF-7 IBM437 IBM850 IBM874 CP932 GBK UHC BIG5 CP1250 CP1251 CP1253 CP1254 CP1255 CP1256 CP1257 CP1258;",
-            "for program in bash gzip xz zstd busybox;",
+            "        busybox; \\", "case \"$applet\" in dpkg|dpkg-deb|rpm|rpm2cpio) continue;; esac;",
+            "keep /opt/babelfish /usr/local/bin/bbf-entrypoint /var/lib/babelfish /var/run/postgresql",
+            "-exec ldd {} + > /tmp/ldd 2>&1", "ldconfig -r \"$root\"",
+            "xargs dpkg-query --status < /tmp/packages > \"$root/var/lib/dpkg/status\"",
+            "chroot \"$root\" \"$loader\" --list \"${file#\"$root\"}\"", "chroot \"$root\" /opt/babelfish/bin/postgres --version",
+            "/usr/lib/locale",
+            "for gconv in /usr/lib/*/gconv;",
+            "for module in ANSI_X3.110 CP1252 ISO8859-1 ISO8859-15 UNICODE UTF-16 UTF-32 UTF-7 IBM437 IBM850 IBM874 CP932 GBK UHC BIG5 CP1250 CP1251 CP1253 CP1254 CP1255 CP1256 CP1257 CP1258;",
+            "for program in bash gzip xz zstd tar busybox;",
         ] {
             #expect(rootfsText.contains(required), "engine-rootfs lacks \(required)")
         }

@@ -236,11 +236,11 @@ struct ImageBuildIntegrationTests {
                 + "bash -c 'echo bash-runs'; ls /opt/babelfish/bin/psql; ps; psql --version; postgres --version; "
                 + "grep -c '^Package: ' /var/lib/dpkg/status; grep -x 'Package: libc6' /var/lib/dpkg/status; "
                 + "stat -c '%n %u:%g %a' /var/lib/babelfish/data /var/run/postgresql /tmp /docker-entrypoint-initdb.d; "
-                + "printf 'SELECT 1;' | gzip | gzip -dc; printf x | xz | xz -dc; printf y | zstd -q | zstd -dcq; echo; "
+                + "printf 'SELECT 1;' | gzip | gzip -dc; printf x | xz | xz -dc; printf y | zstd -q | zstd -dcq; echo; tar --version | head -n 1; "
                 + "id; echo \"$PATH\"")
         for expected in [
             "no-apt-get", "no-dpkg", "no-perl", "bash-runs", "/opt/babelfish/bin/psql", "psql (PostgreSQL)", "postgres (PostgreSQL)",
-            "Package: libc6", "/var/lib/babelfish/data 999:999 700", "/var/run/postgresql 999:999 3775", "/tmp 0:0 1777", "SELECT 1;xy",
+            "Package: libc6", "/var/lib/babelfish/data 999:999 700", "tar (GNU tar)", "/var/run/postgresql 999:999 3775", "/tmp 0:0 1777", "SELECT 1;xy",
             "uid=999(postgres) gid=999(postgres)", "/opt/babelfish/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ] {
             #expect(tools.contains(expected), "the minimal image: \(expected) in\n\(tools)")

@@ -436,7 +436,7 @@ CMD ["postgres"]
 # ----------------------------------------------------------------------------
 # engine-rootfs: the minimal engine image's files, gathered from engine-runtime into /rootfs: the engine, the
 # entrypoint, the template and the locales; the shared libraries they load (ldd), the data those read
-# (PROJ's database, iconv's Unicode and SQL Server code page converters); bash, gzip, xz, zstd, busybox; the postgres user and the
+# (PROJ's database, iconv's Unicode and SQL Server code page converters); bash, gzip, xz, zstd, tar, busybox; the postgres user and the
 # image's directories, as engine-runtime made them. Never published: engine-minimal copies /rootfs.
 FROM engine-runtime AS engine-rootfs
 ARG DEBIAN_FRONTEND=noninteractive
@@ -461,7 +461,7 @@ RUN set -eux; root=/rootfs; \
     for file in /etc/passwd /etc/group /etc/nsswitch.conf /etc/localtime /etc/ld.so.conf /etc/ld.so.conf.d /etc/os-release /etc/debian_version /etc/ssl/openssl.cnf /usr/lib/ssl /etc/freetds /etc/ldap/ldap.conf /usr/lib/locale /usr/share/proj; do if [ -e "$file" ]; then keep "$file"; fi; done; \
     find /opt/babelfish /usr/local/bin/bbf-entrypoint -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -exec ldd {} + > /tmp/ldd 2>&1 || true; \
     for gconv in /usr/lib/*/gconv; do for file in gconv-modules gconv-modules.d gconv-modules.cache; do if [ -e "$gconv/$file" ]; then keep "$gconv/$file"; fi; done; for module in ANSI_X3.110 CP1252 ISO8859-1 ISO8859-15 UNICODE UTF-16 UTF-32 UTF-7 IBM437 IBM850 IBM874 CP932 GBK UHC BIG5 CP1250 CP1251 CP1253 CP1254 CP1255 CP1256 CP1257 CP1258; do keep "$gconv/$module.so"; ldd "$gconv/$module.so" >> /tmp/ldd 2>&1 || true; done; done; \
-    for program in bash gzip xz zstd busybox; do path="$(command -v "$program")"; keep "$path"; ldd "$path" >> /tmp/ldd 2>&1 || true; done; \
+    for program in bash gzip xz zstd tar busybox; do path="$(command -v "$program")"; keep "$path"; ldd "$path" >> /tmp/ldd 2>&1 || true; done; \
     awk '$2 == "=>" && $3 ~ /^\// && !seen[$3]++ { print $3 } $1 ~ /^\// && $1 !~ /:$/ && !seen[$1]++ { print $1 }' /tmp/ldd > /tmp/libraries; \
     while read -r library; do keep "$library"; done < /tmp/libraries; \
     for applet in $(busybox --list); do case "$applet" in dpkg|dpkg-deb|rpm|rpm2cpio) continue;; esac; if [ ! -e "$root/usr/bin/$applet" ] && [ ! -e "$root/usr/sbin/$applet" ]; then ln -s busybox "$root/usr/bin/$applet"; fi; done; \
@@ -489,7 +489,7 @@ RUN set -eux; root=/rootfs; \
     if grep -q 'not found' /tmp/report; then echo 'ERROR: the minimal image lacks libraries its files load; the loader says:' >&2; grep -B20 'not found' /tmp/report >&2; exit 1; fi; \
     rm /tmp/postgres.ldd /tmp/files /tmp/report; \
     chroot "$root" /opt/babelfish/bin/postgres --version; \
-    chroot "$root" /bin/sh -c 'bash --version | head -n 1; gzip --version | head -n 1; xz --version | head -n 1; zstd --version; ls -d /'; \
+    chroot "$root" /bin/sh -c 'bash --version | head -n 1; gzip --version | head -n 1; xz --version | head -n 1; zstd --version; tar --version | head -n 1; ls -d /'; \
     test -x "$root/usr/local/bin/bbf-entrypoint"; \
     du -sh "$root"
 
