@@ -17,9 +17,6 @@ extension DockerfileRenderer {
         case minimal
         /// The engine on the distribution's image, with its package manager.
         case distribution
-
-        /// The stage the runtime stage starts from.
-        var stage: String { "engine-\(rawValue)" }
     }
 
     /// The programs the minimal image keeps besides the engine's own: bash (the
