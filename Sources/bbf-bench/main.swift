@@ -14,23 +14,24 @@ import BBFSystem
 //   5. the TLS certificate: in-process generation (first boot), the checks of
 //      a later boot, and the openssl shell-out it replaces
 //   6. with --image: the image in a container engine, run to the first TDS
-//      answer and to healthy, with and without a health start interval
+//      answer and to healthy, with and without a health start interval;
+//      --image more than once puts the images side by side
 //
 // Usage: bbf-bench [--postgres-bin DIR] [--babelfish-home DIR] [--runs N] [--boots N]
-//                  [--image REF [--engine PATH] [--image-only]]
+//                  [--image REF ... [--engine PATH] [--image-only]]
 
 struct Options {
     var postgresBin: String?
     var babelfishHome: String?
     var runs = 200
     var boots = 3
-    var image: String?
+    var images: [String] = []
     var engine: String?
     var imageOnly = false
 }
 
 let usage =
-    "usage: bbf-bench [--postgres-bin DIR] [--babelfish-home PREFIX] [--runs N] [--boots N] [--image REF [--engine PATH] [--image-only]]"
+    "usage: bbf-bench [--postgres-bin DIR] [--babelfish-home PREFIX] [--runs N] [--boots N] [--image REF ... [--engine PATH] [--image-only]]"
 
 func parseOptions() -> Options {
     var options = Options()
@@ -53,14 +54,14 @@ func parseOptions() -> Options {
         case ("--babelfish-home", let v?): options.babelfishHome = v
         case ("--runs", let v?): options.runs = count(flag, v)
         case ("--boots", let v?): options.boots = count(flag, v)
-        case ("--image", let v?): options.image = v
+        case ("--image", let v?): options.images.append(v)
         case ("--engine", let v?): options.engine = v
         default:
             print(usage)
             exit(2)
         }
     }
-    if options.image == nil && (options.imageOnly || options.engine != nil) {
+    if options.images.isEmpty && (options.imageOnly || options.engine != nil) {
         print("bbf-bench: --image-only and --engine need --image REF\n\(usage)")
         exit(2)
     }
@@ -122,8 +123,8 @@ func installation(bin: String, babelfish: Bool, option: String) -> PostgresInsta
 }
 
 let options = parseOptions()
-if options.imageOnly, let image = options.image {
-    containerStart(image: image, engineOption: options.engine, boots: options.boots)
+if options.imageOnly, !options.images.isEmpty {
+    containerStart(images: options.images, engineOption: options.engine, boots: options.boots)
     exit(0)
 }
 let entrypoint = FileSystem.builtExecutable(named: "bbf-entrypoint")
@@ -467,7 +468,7 @@ if let openssl = findExecutable("openssl", path: "/usr/bin:/bin:/usr/local/bin")
 }
 _ = initMs
 Cleanup.run()
-if let image = options.image {
+if !options.images.isEmpty {
     print("")
-    containerStart(image: image, engineOption: options.engine, boots: options.boots)
+    containerStart(images: options.images, engineOption: options.engine, boots: options.boots)
 }
