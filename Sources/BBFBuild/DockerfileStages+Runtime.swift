@@ -152,6 +152,9 @@ extension DockerfileRenderer {
             ),
             ("org.opencontainers.image.version", "\(line.postgres)-\(line.babelfish)"),
             ("org.opencontainers.image.licenses", "PostgreSQL AND Apache-2.0 AND BSD-3-Clause"),
+        ]
+        if runtime == .distribution { labels.append(("org.opencontainers.image.base.name", "${RUNTIME_IMAGE}")) }
+        labels += [
             ("\(ImageLayout.labelPrefix).line", lineName),
             ("\(ImageLayout.labelPrefix).distribution", distributionName),
             ("\(ImageLayout.labelPrefix).postgresql.version", line.postgres.description),
@@ -166,7 +169,6 @@ extension DockerfileRenderer {
             ("\(ImageLayout.labelPrefix).linked_servers", distribution.linkedServers ? "on" : "off"),
             ("\(ImageLayout.labelPrefix).runtime", runtime.rawValue),
         ]
-        if runtime == .distribution { labels.insert(("org.opencontainers.image.base.name", "${RUNTIME_IMAGE}"), at: 4) }
         let first = labels[0]
         writer.instruction(
             labels.dropFirst().reduce("LABEL \(first.0)=\"\(first.1)\"") { text, label in
