@@ -127,13 +127,14 @@ struct BuildPlanTests {
                 $0.target = .pipeline; $0.runtime = .minimal
             }
         }
-        do {
-            _ = try Self.plan {
+        let error = #expect(throws: BuildToolError.self) {
+            try Self.plan {
                 $0.target = .pipeline; $0.runtime = .distribution
             }
-        } catch {
-            #expect("\(error)".contains("--runtime distribution: only the engine image has a choice of runtime"), "\(error)")
         }
+        #expect(
+            error.map { "\($0)" }?.contains("--runtime distribution: only the engine image has a choice of runtime") == true,
+            "\(String(describing: error))")
     }
 
     @Test("a bare --entrypoint-binary is for the architecture being built")
