@@ -25,6 +25,13 @@ struct ImageBuildIntegrationTests {
     static let tsql = TestSupport.which("tsql")
     static let repository = environment["BBF_TEST_REPOSITORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "bbf-test"
 
+    /// `sh -c script` in a throwaway container of `image`; its standard output.
+    static func shell(_ engine: ContainerEngine, _ image: String, _ script: String) throws -> String {
+        let result = try ProcessRunner.run(engine.path, ["run", "--rm", "--entrypoint", "/bin/sh", image, "-c", script])
+        #expect(result.status.isSuccess, "\(image): \(script): \(result.standardError)")
+        return result.standardOutput
+    }
+
     /// The line whose archives are all in `sources` (or BBF_TEST_LINE), and the
     /// `bbf build` arguments both tests start from.
     static func buildArguments(
@@ -151,11 +158,7 @@ struct ImageBuildIntegrationTests {
             ratioLine.split(separator: " ").first { $0.hasSuffix("×;") }.flatMap { Double($0.dropLast(2)) }, "\(ratioLine)")
         #expect(ratio > 0 && ratio < 1, "the engine image must be smaller than the anchor-like one: \(ratioLine)")
 
-        func shell(_ image: String, _ script: String) throws -> String {
-            let result = try ProcessRunner.run(engine.path, ["run", "--rm", "--entrypoint", "/bin/sh", image, "-c", script])
-            #expect(result.status.isSuccess, "\(image): \(script): \(result.standardError)")
-            return result.standardOutput
-        }
+        func shell(_ image: String, _ script: String) throws -> String { try Self.shell(engine, image, script) }
         let trimmed = try shell(
             "\(Self.repository):\(lineName)",
             "test -d /opt/babelfish/share/locale && echo translations; test -d /opt/babelfish/include && echo headers; "
@@ -210,12 +213,7 @@ struct ImageBuildIntegrationTests {
             try #require(result.status.isSuccess, "\(image): \(result.standardError)")
             return String(result.standardOutput.filter { $0 != "\n" })
         }
-        func shell(_ image: String, _ script: String, user: String? = nil) throws -> String {
-            let result = try ProcessRunner.run(
-                engine.path, ["run", "--rm"] + (user.map { ["--user", $0] } ?? []) + ["--entrypoint", "/bin/sh", image, "-c", script])
-            #expect(result.status.isSuccess, "\(image): \(script): \(result.standardError)")
-            return result.standardOutput
-        }
+        func shell(_ image: String, _ script: String) throws -> String { try Self.shell(engine, image, script) }
         #expect(try inspect(minimal, #"{{index .Config.Labels "babelfish-dev.runtime"}}"#) == "minimal")
         #expect(try inspect(distribution, #"{{index .Config.Labels "babelfish-dev.runtime"}}"#) == "distribution")
         #expect(try inspect(minimal, "{{len .RootFS.Layers}}") == "1", "the minimal image is one layer")
@@ -240,7 +238,8 @@ struct ImageBuildIntegrationTests {
                 + "id; echo \"$PATH\"")
         for expected in [
             "no-apt-get", "no-dpkg", "no-perl", "bash-runs", "/opt/babelfish/bin/psql", "psql (PostgreSQL)", "postgres (PostgreSQL)",
-            "Package: libc6", "/var/lib/babelfish/data 999:999 700", "tar (GNU tar)", "/var/run/postgresql 999:999 3775", "/tmp 0:0 1777", "SELECT 1;xy",
+            "Package: libc6", "/var/lib/babelfish/data 999:999 700", "tar (GNU tar)", "/var/run/postgresql 999:999 3775", "/tmp 0:0 1777",
+            "SELECT 1;xy",
             "uid=999(postgres) gid=999(postgres)", "/opt/babelfish/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ] {
             #expect(tools.contains(expected), "the minimal image: \(expected) in\n\(tools)")
